@@ -1,0 +1,294 @@
+"""The ``Assistant`` facade: ingest, ask, stream, list and delete articles, LlamaIndex query engine."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .answer import compose, refusal_text, select_evidence, verify
+from .chunking import chunk_article
+from .config import Settings
+from .embeddings import Embedder, load_embedder
+from .errors import IngestError, InvalidQuestionError
+from .ingest import FileItem, article_id, discover, load_articles, to_article
+from .keyword import KeywordIndex, ids_digest
+from .models import Answer, Article, ArticleInfo, FileResult, IngestReport, RawDocument, StreamEvent
+from .question import analyze, resolve_followup
+from .retrieval import Retriever
+from .store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]] | None
+Progress = Callable[[int, int, str], None]
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+class Assistant:
+    """Question answering over news articles, with numbered citations that quote the articles verbatim.
+
+    >>> a = Assistant(index_dir="index")
+    >>> a.ingest(["articles/"])
+    >>> a.ask("How many refugees does Turkey shelter?").text
+    """
+
+    def __init__(self, index_dir: str | os.PathLike | None = None, *, settings: Settings | None = None,
+                 embedder: Embedder | None = None, **overrides: Any):
+        if index_dir is not None:
+            overrides["index_dir"] = Path(index_dir)
+        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        s = self.settings
+        self.embedder = embedder or load_embedder(s.embed_model, batch_size=s.embed_batch_size)
+        self.store = ChromaStore(Path(s.index_dir), self.embedder.model_id, self.embedder.dim, s.chroma_url,
+                                 s.collection_prefix)
+        keyword_dir = Path(s.index_dir) / "bm25"
+        if s.chroma_url:  # one local keyword cache per server
+            keyword_dir = keyword_dir.with_name("bm25-" + hashlib.sha1(s.chroma_url.encode()).hexdigest()[:10])
+        self.keyword = KeywordIndex(keyword_dir if self._writable(Path(s.index_dir)) else None)
+        self.retriever = Retriever(self.store, self.keyword, self.embedder, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
+        self._write_lock = threading.RLock()
+        self.repaired_chunks = self.store.repair()
+        self._sync_keyword(load=True)
+
+    @staticmethod
+    def _writable(folder: Path) -> bool:
+        return folder.is_dir() and os.access(folder, os.W_OK)
+
+    # ------------------------------------------------------------------ keyword index in step with Chroma
+
+    def _sync_keyword(self, load: bool = False) -> None:
+        """Make the BM25 index cover exactly the chunks in Chroma; rebuild it if it does not."""
+        if load:
+            self.keyword.load()
+        if self.keyword.digest == ids_digest(self.store.chunk_ids()):
+            return
+        self._rebuild_keyword()
+
+    def _rebuild_keyword(self) -> None:
+        ids, texts = [], []
+        for chunk_id, text, meta in self.store.iter_chunks():
+            ids.append(chunk_id)
+            texts.append(f"{meta.get('title', '')}\n{text}")
+        self.keyword.build(ids, texts)
+        try:
+            self.keyword.save()
+        except OSError as exc:
+            log.warning("could not save the keyword index (%s); it stays in memory", exc)
+
+    def refresh(self) -> None:
+        """Pick up articles that another process added to a shared Chroma server."""
+        with self._write_lock:
+            self._sync_keyword()
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, paths: str | os.PathLike | Iterable[str | os.PathLike], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and folders (recursively). Never raises for a bad file: see ``report.failed``."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        items = list(discover(paths))
+        report = IngestReport()
+        started = time.perf_counter()
+        max_bytes = int(self.settings.max_file_mb * 2**20)
+        with self._write_lock:
+            batch = _Batch(self)
+            for done, item in enumerate(items, start=1):
+                self._ingest_item(item, max_bytes, batch, report)
+                if progress:
+                    progress(done, len(items), item.path)
+            batch.flush(report)
+            if report.added or report.updated:
+                self._rebuild_keyword()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _ingest_item(self, item: FileItem, max_bytes: int, batch: _Batch, report: IngestReport) -> None:
+        if item.problem:
+            status = "failed" if item.missing else "skipped"
+            report.record(FileResult(path=item.path, status=status, reason=item.problem))
+            return
+        try:
+            loaded = load_articles(item, max_bytes)
+        except IngestError as exc:
+            report.record(FileResult(path=item.path, status="failed", reason=str(exc)))
+            return
+        except Exception as exc:  # a loader bug must not stop the rest of the ingest
+            log.exception("unexpected error reading %s", item.path)
+            report.record(FileResult(path=item.path, status="failed", reason=f"{item.path}: unexpected error: {exc}"))
+            return
+        for where, reason in loaded.errors:
+            report.record(FileResult(path=where, status="failed", reason=reason))
+        for article in loaded.articles:
+            batch.add(article, report)
+
+    def add_documents(self, documents: Iterable[RawDocument | dict[str, Any]]) -> IngestReport:
+        """Ingest in-memory documents (``RawDocument`` or dicts with text/title/source/url/published/author)."""
+        report = IngestReport()
+        started = time.perf_counter()
+        with self._write_lock:
+            batch = _Batch(self)
+            for i, doc in enumerate(documents):
+                if isinstance(doc, dict):
+                    doc = RawDocument(**{"path": f"<memory>#{i}", **doc})
+                try:
+                    batch.add(to_article(doc), report)
+                except IngestError as exc:
+                    report.record(FileResult(path=doc.source_key, status="failed", reason=str(exc)))
+            batch.flush(report)
+            if report.added or report.updated:
+                self._rebuild_keyword()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    # ------------------------------------------------------------------ ask
+
+    def _check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidQuestionError("the question is empty: type a question about your articles")
+        question = " ".join(question.split())
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidQuestionError(
+                f"the question is {len(question):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,} (ASSISTANT_MAX_QUESTION_CHARS). Ask a shorter question."
+            )
+        return question
+
+    def ask(self, question: str, history: History = None, where: dict | None = None) -> Answer:
+        """Answer ``question`` from the indexed articles, or refuse when they do not hold the answer."""
+        question = self._check_question(question)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        resolved, kind = resolve_followup(question, history)
+        info = analyze(resolved, kind)
+        if self.keyword.n_docs == 0 and self.store.count()[1] == 0:
+            return Answer(question=question, resolved_question=resolved, text=refusal_text(question, True), refused=True)
+        t = time.perf_counter()
+        q_vec = self.embedder.encode_one(resolved)
+        timings["embed"] = _ms(t)
+        t = time.perf_counter()
+        cands = self.retriever.retrieve(resolved, q_vec, where=where)
+        timings["retrieve"] = _ms(t)
+        t = time.perf_counter()
+        scored = self.retriever.rerank_sentences(info, q_vec, cands)
+        timings["rerank"] = _ms(t)
+        t = time.perf_counter()
+        s = self.settings
+        evidence = select_evidence(scored, s.refusal_threshold, s.max_citations)
+        draft = compose(info, evidence)
+        articles = self.store.get_articles([c.article_id for c in draft.citations])
+        for cit in draft.citations:
+            if cit.article_id in articles:
+                art = articles[cit.article_id]
+                cit.title, cit.source, cit.url, cit.published = art.title, art.source, art.url, art.published
+        problems = verify(draft, articles)
+        if problems:  # never show an answer that fails verification
+            log.warning("answer failed verification, refusing: %s", problems)
+            draft = compose(info, [])
+        timings["answer"] = _ms(t)
+        timings["total"] = _ms(t0)
+        return Answer(
+            question=question,
+            resolved_question=resolved if resolved != question else None,
+            text=draft.text,
+            citations=draft.citations,
+            refused=draft.refused,
+            confidence=round(scored[0].score if scored else 0.0, 4),
+            timings=timings,
+        )
+
+    def stream(self, question: str, history: History = None) -> Iterator[StreamEvent]:
+        """Text pieces first, then the citations, then the complete ``Answer``."""
+        answer = self.ask(question, history)
+        words = answer.text.split(" ")
+        for i, word in enumerate(words):
+            yield StreamEvent(type="token", text=word if i == 0 else " " + word)
+        yield StreamEvent(type="citations", citations=answer.citations)
+        yield StreamEvent(type="answer", answer=answer)
+
+    # ------------------------------------------------------------------ articles
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.list_articles()
+
+    def article(self, article_id: str) -> Article:
+        return self.store.get_article(article_id)
+
+    def delete(self, article_id: str) -> None:
+        with self._write_lock:
+            self.store.delete_article(article_id)
+            self._rebuild_keyword()
+
+    def stats(self) -> dict[str, Any]:
+        n_articles, n_chunks = self.store.count()
+        return {"articles": n_articles, "chunks": n_chunks, "index": self.store.location,
+                "embed_model": self.embedder.model_id, "keyword_chunks": self.keyword.n_docs}
+
+    def as_query_engine(self):
+        """A LlamaIndex ``BaseQueryEngine`` over this assistant (``engine.query(q)`` -> ``Response``)."""
+        from .query_engine import AssistantQueryEngine
+
+        return AssistantQueryEngine(assistant=self)
+
+
+class _Batch:
+    """Articles waiting to be stored: one encode call and a few Chroma calls per batch, not per file."""
+
+    def __init__(self, assistant: Assistant, target_chunks: int = 256):
+        self.a = assistant
+        self.target = target_chunks
+        self.pending: list[Article] = []
+        self.seen: set[str] = set()
+        self.n_chars = 0
+
+    def add(self, article: Article, report: IngestReport) -> None:
+        if article.id in self.seen:
+            self._skip(article, report)
+            return
+        self.seen.add(article.id)
+        self.pending.append(article)
+        self.n_chars += len(article.text)
+        if self.n_chars >= self.target * self.a.settings.chunk_size or len(self.pending) >= 500:
+            self.flush(report)
+
+    @staticmethod
+    def _skip(article: Article, report: IngestReport) -> None:
+        report.record(FileResult(path=article.path or "", status="skipped", article_id=article.id,
+                                 title=article.title, reason="already indexed (same text)"))
+
+    def flush(self, report: IngestReport) -> None:
+        if not self.pending:
+            return
+        store, s = self.a.store, self.a.settings
+        existing = store.existing_ids([a.id for a in self.pending])
+        fresh = [a for a in self.pending if a.id not in existing]
+        for article in self.pending:
+            if article.id in existing:
+                self._skip(article, report)
+        by_path = store.ids_for_paths([a.path for a in fresh if a.path])
+        items = []
+        for article in fresh:
+            chunks = chunk_article(article, s.chunk_size, s.chunk_overlap_sentences)
+            article.n_chunks = len(chunks)
+            items.append((article, chunks))
+        vectors = self.a.embedder.encode([c.text for _, chunks in items for c in chunks])
+        store.add_articles(items, vectors)
+        for article, chunks in items:
+            old = [i for i in by_path.get(article.path or "", []) if i != article.id]
+            for old_id in old:
+                store.delete_article(old_id)
+            report.chunks += len(chunks)
+            report.record(FileResult(path=article.path or "", status="updated" if old else "added",
+                                     article_id=article.id, title=article.title))
+        self.pending, self.n_chars = [], 0
+
+
+__all__ = ["Assistant", "article_id"]

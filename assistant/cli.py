@@ -1,0 +1,268 @@
+"""Command line: a thin layer over :class:`assistant.Assistant`. Heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from . import config as _config  # noqa: F401  (offline environment)
+from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .api import Assistant
+    from .models import Answer
+
+app = typer.Typer(
+    help="Ask questions about your news articles; answers cite the exact sentences they come from.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexDir = Annotated[
+    Optional[Path],
+    typer.Option("--index-dir", "-i", help="Index folder (default: ASSISTANT_INDEX_DIR or ./index).", show_default=False),
+]
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _open(index_dir: Path | None) -> Assistant:
+    from .api import Assistant
+
+    return Assistant(index_dir=index_dir)
+
+
+def _fail(exc: Exception) -> None:
+    _console(stderr=True).print(f"[bold red]Error:[/] {exc}")
+    raise typer.Exit(1)
+
+
+def _print_answer(answer: Answer) -> None:
+    from rich.markup import escape
+
+    console = _console()
+    style = "yellow" if answer.refused else "bold"
+    console.print(f"[{style}]{escape(answer.text)}[/]")
+    for cit in answer.citations:
+        date = cit.published.isoformat() if cit.published else "undated"
+        where = f" — {escape(cit.source)}" if cit.source else ""
+        console.print(f"\n[cyan][{cit.number}][/] [bold]{escape(cit.title)}[/]{where}, {date}")
+        console.print(f"    “{escape(cit.quote)}”")
+        if cit.url:
+            console.print(f"    {escape(cit.url)}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (txt, md, html, json, jsonl, pdf).")],
+    index_dir: IndexDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add articles to the index. Unchanged files are skipped; changed files replace their old version."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    try:
+        assistant = _open(index_dir)
+        with Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=_console(stderr=True), transient=True, disable=json_out,
+        ) as bar:
+            task = bar.add_task("Ingesting", total=None)
+
+            def progress(done: int, total: int, path: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Ingesting {Path(path).name[:40]}")
+
+            report = assistant.ingest(paths, progress=progress)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title=f"Ingest report ({report.seconds:.1f} s, {report.chunks} chunks)")
+        for column in ("status", "file", "title / reason"):
+            table.add_column(column)
+        colors = {"added": "green", "updated": "cyan", "skipped": "yellow", "failed": "red"}
+        for f in report.files:
+            table.add_row(f"[{colors[f.status]}]{f.status}[/]", escape(f.path), escape(f.title or f.reason or ""))
+        console = _console()
+        console.print(table)
+        console.print(
+            f"added {report.added}, updated {report.updated}, skipped {report.skipped}, failed {len(report.failed)}"
+        )
+    if report.failed and not (report.added or report.updated or report.skipped):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    index_dir: IndexDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer one question from the indexed articles, with citations."""
+    try:
+        answer = _open(index_dir).ask(question)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    if json_out:
+        typer.echo(answer.model_dump_json(indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat(index_dir: IndexDir = None) -> None:
+    """Interactive chat in the terminal; follow-up questions use the conversation. Ctrl-D or 'exit' quits."""
+    try:
+        assistant = _open(index_dir)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    console = _console()
+    console.print("[dim]Ask about your articles. 'new' starts a new conversation, 'exit' quits.[/]")
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            question = console.input("[bold green]?[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if question.lower() in {"exit", "quit", ":q"}:
+            return
+        if question.lower() == "new":
+            history.clear()
+            console.print("[dim]New conversation.[/]")
+            continue
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, history=history)
+        except AssistantError as exc:
+            console.print(f"[red]{exc}[/]")
+            continue
+        _print_answer(answer)
+        history += [("user", answer.resolved_question or question), ("assistant", answer.text)]
+
+
+@app.command()
+def articles(
+    index_dir: IndexDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the indexed articles."""
+    try:
+        items = _open(index_dir).articles()
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    if json_out:
+        typer.echo(json.dumps([a.model_dump(mode="json") for a in items], indent=2))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{len(items)} articles")
+    for column in ("id", "title", "source", "published", "chunks"):
+        table.add_column(column, overflow="fold")
+    for a in items:
+        table.add_row(a.id, escape(a.title), escape(a.source or ""), str(a.published or "undated"), str(a.n_chunks))
+    _console().print(table)
+
+
+@app.command()
+def show(article_id: Annotated[str, typer.Argument(help="Article id (see `assistant articles`).")],
+         index_dir: IndexDir = None) -> None:
+    """Print one article with its metadata."""
+    try:
+        article = _open(index_dir).article(article_id)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{article.title}\n{article.source or ''} {article.published or 'undated'} {article.url or ''}\n")
+    typer.echo(article.text)
+
+
+@app.command()
+def delete(
+    article_id: Annotated[str, typer.Argument(help="Article id (see `assistant articles`).")],
+    index_dir: IndexDir = None,
+) -> None:
+    """Remove an article and its chunks from the index."""
+    try:
+        _open(index_dir).delete(article_id)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    _console().print(f"deleted {article_id}")
+
+
+@app.command()
+def stats(index_dir: IndexDir = None) -> None:
+    """Counts of articles and chunks, and the index location."""
+    try:
+        info = _open(index_dir).stats()
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps(info, indent=2))
+
+
+@app.command()
+def reset(
+    index_dir: IndexDir = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the embedded index (all articles). Needed after changing the embedding model."""
+    from .config import Settings
+    from .store import reset_index
+
+    folder = index_dir or Settings().index_dir
+    if not yes and not typer.confirm(f"Delete every indexed article under {folder}?"):
+        raise typer.Exit(1)
+    reset_index(folder)
+    _console().print(f"index under {folder} deleted")
+
+
+@app.command()
+def serve(
+    index_dir: IndexDir = None,
+    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,
+    no_samples: Annotated[bool, typer.Option("--no-samples", help="Do not ingest the sample articles.")] = False,
+) -> None:
+    """Start the web chat (the same app as `python app.py`)."""
+    from .config import Settings
+    from .ui import launch
+
+    overrides = {k: v for k, v in {"index_dir": index_dir, "ui_host": host, "ui_port": port}.items() if v is not None}
+    if no_samples:
+        overrides["load_samples"] = False
+    try:
+        launch(Settings(**overrides))
+    except AssistantError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

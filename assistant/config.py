@@ -1,0 +1,65 @@
+"""Settings, read from arguments, then ``ASSISTANT_*`` environment variables, then a ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The whole product runs offline: no telemetry, no hub look-ups. Set before any heavy import reads them.
+for _name, _value in {
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant. Every field can be set as ``ASSISTANT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Folder of the embedded index (Chroma + BM25).")
+    chroma_url: str | None = Field(
+        None, description="URL of a `chroma run` server (e.g. http://localhost:8000); unset = embedded on disk."
+    )
+    collection_prefix: str = Field("news", description="Prefix of the Chroma collection names.")
+    embed_model: str = Field(
+        DEFAULT_EMBED_MODEL,
+        description="Embedding model: 'all-MiniLM-L6-v2' (packaged, default) or a local sentence-transformers folder.",
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096)
+    rerank_model: str | None = Field(
+        None, description="Optional local cross-encoder folder; unset = sentence-level similarity + term overlap."
+    )
+    top_k_dense: int = Field(20, ge=1, le=500)
+    top_k_bm25: int = Field(20, ge=1, le=500)
+    top_k_rerank: int = Field(8, ge=1, le=100, description="Chunks whose sentences are scored for the answer.")
+    refusal_threshold: float = Field(
+        0.45, description="Minimum evidence score (0..1) below which the assistant says the articles don't answer."
+    )
+    max_citations: int = Field(3, ge=1, le=10)
+    chunk_size: int = Field(900, ge=200, le=8000, description="Target chunk length in characters.")
+    chunk_overlap_sentences: int = Field(1, ge=0, le=5)
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused at ingest.")
+    max_question_chars: int = Field(2000, ge=10)
+    ui_host: str = "127.0.0.1"
+    ui_port: int = Field(7860, ge=0, le=65535)
+    ui_username: str | None = None
+    ui_password: str | None = None
+    max_upload_mb: float = Field(20.0, gt=0)
+    load_samples: bool = Field(True, description="Ingest the shipped sample articles when the index is empty.")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None

@@ -1,0 +1,134 @@
+"""Files and folders -> cleaned :class:`Article` objects with metadata and a content-hash id.
+
+This module reads and cleans; it never writes to the index (``api.Assistant.ingest`` does that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .cleaning import clean_text
+from .errors import EmptyDocumentError, FileTooLargeError, IngestError
+from .loaders import LOADERS, LoadResult, load_bytes, supported_suffix
+from .models import Article, RawDocument
+from .textutil import normalize_space
+
+
+@dataclass
+class FileItem:
+    """One file found under the paths given to ingest, or the reason it cannot be read."""
+
+    path: str
+    suffix: str | None = None
+    problem: str | None = None  # set when the file is skipped or missing
+    missing: bool = False
+
+
+@dataclass
+class FileArticles:
+    """What one file gave: its articles, and failures of single records (JSON/JSONL lines)."""
+
+    path: str
+    articles: list[Article] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str | os.PathLike]) -> Iterator[FileItem]:
+    """Every file under ``paths`` (folders recursively, hidden entries skipped, symlinked folders not followed)."""
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            yield FileItem(str(path), problem=f"{path}: no such file or folder", missing=True)
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield _file_item(Path(root) / name)
+        else:
+            yield _file_item(path)
+
+
+def _file_item(path: Path) -> FileItem:
+    suffix = supported_suffix(path)
+    if suffix is None:
+        kind = path.suffix or "(no extension)"
+        return FileItem(str(path), problem=f"unsupported file type {kind}; supported: {', '.join(sorted(LOADERS))}")
+    if not path.is_file():
+        return FileItem(str(path), problem="not a regular file")
+    return FileItem(str(path), suffix=suffix)
+
+
+def read_file(item: FileItem, max_bytes: int) -> LoadResult:
+    size = os.path.getsize(item.path)
+    if size > max_bytes:
+        raise FileTooLargeError(
+            f"{item.path}: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit "
+            "(raise ASSISTANT_MAX_FILE_MB or split the file)"
+        )
+    try:
+        with open(item.path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise IngestError(f"{item.path}: cannot read the file ({exc.strerror})") from exc
+    return load_bytes(item.path, data, item.suffix or "", max_bytes=max_bytes)
+
+
+def load_articles(item: FileItem, max_bytes: int) -> FileArticles:
+    """Read, clean and give metadata to every article in one file. Raises IngestError for a bad file."""
+    loaded = read_file(item, max_bytes)
+    out = FileArticles(item.path, errors=list(loaded.errors))
+    for raw in loaded.documents:
+        try:
+            out.articles.append(to_article(raw))
+        except IngestError as exc:
+            if raw.record is None:
+                raise
+            out.errors.append((raw.source_key, str(exc)))
+    if not out.articles and not out.errors:
+        raise EmptyDocumentError(f"{item.path}: nothing to ingest")
+    return out
+
+
+def article_id(text: str) -> str:
+    """Content hash of the normalised text: whitespace and case differences do not make a new article."""
+    return hashlib.sha256(normalize_space(text).lower().encode("utf-8")).hexdigest()[:32]
+
+
+def to_article(raw: RawDocument) -> Article:
+    text = clean_text(raw.text)
+    if not text or not re.search(r"\w", text):
+        raise EmptyDocumentError(f"{raw.source_key}: no text left after cleaning (empty or only page furniture)")
+    title = normalize_space(raw.title or "") or _title_from(text, raw)
+    source = raw.source or (urlparse(raw.url).hostname if raw.url else None)
+    if source and source.startswith("www."):
+        source = source[4:]
+    return Article(
+        id=article_id(text),
+        title=title[:300],
+        source=source,
+        url=raw.url,
+        published=raw.published,
+        author=raw.author,
+        text=text,
+        path=raw.source_key,
+        ingested_at=datetime.now(timezone.utc),
+    )
+
+
+def _title_from(text: str, raw: RawDocument) -> str:
+    first = text.split("\n", 1)[0].strip()
+    if 0 < len(first) <= 120 and not first.endswith((".", ",", ";", ":")) and len(text) > len(first):
+        return first
+    stem = Path(raw.path).name.split(".")[0]
+    stem = re.sub(r"[-_]+", " ", stem).strip()
+    if raw.record is not None:
+        return normalize_space(text[:80]).rsplit(" ", 1)[0] + "…" if len(text) > 80 else normalize_space(text)
+    return stem[:1].upper() + stem[1:] if stem else "Untitled article"

@@ -1,0 +1,128 @@
+"""The typed values that cross module boundaries: articles, chunks, citations, answers, reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class RawDocument(BaseModel):
+    """What a loader read from one file or one JSON record, before cleaning."""
+
+    text: str
+    path: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    author: str | None = None
+    record: int | None = Field(None, description="Index of the record inside a JSON/JSONL file.")
+
+    @property
+    def source_key(self) -> str:
+        """Where this document came from; a changed document under the same key replaces the old one."""
+        return self.path if self.record is None else f"{self.path}#{self.record}"
+
+
+class Article(BaseModel):
+    id: str = Field(description="Hash of the normalised text: the same text always gets the same id.")
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    author: str | None = None
+    text: str
+    path: str | None = Field(None, description="The file (and record) it came from.")
+    ingested_at: datetime | None = None
+    n_chunks: int = 0
+
+
+class ArticleInfo(BaseModel):
+    """An article without its text, as listed by ``Assistant.articles()``."""
+
+    id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    author: str | None = None
+    path: str | None = None
+    ingested_at: datetime | None = None
+    n_chunks: int = 0
+    n_chars: int = 0
+
+
+class Span(BaseModel):
+    """A sentence of an article: ``article.text[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+
+
+class Chunk(BaseModel):
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    index: int = 0
+
+
+class Citation(BaseModel):
+    number: int
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    quote: str = Field(description="The cited sentence, verbatim: article.text[start:end].")
+    start: int
+    end: int
+    score: float = 0.0
+
+
+class Answer(BaseModel):
+    question: str
+    resolved_question: str | None = Field(None, description="The question after follow-up resolution.")
+    text: str
+    citations: list[Citation] = []
+    refused: bool = False
+    confidence: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+
+
+class StreamEvent(BaseModel):
+    """One event of ``Assistant.stream``: text pieces first, then the citations, then the full answer."""
+
+    type: Literal["token", "citations", "answer"]
+    text: str | None = None
+    citations: list[Citation] | None = None
+    answer: Answer | None = None
+
+
+class FileResult(BaseModel):
+    path: str
+    status: Literal["added", "updated", "skipped", "failed"]
+    reason: str | None = None
+    article_id: str | None = None
+    title: str | None = None
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = Field(default_factory=list, description="(path, reason) for each failure.")
+    files: list[FileResult] = Field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def record(self, result: FileResult) -> None:
+        self.files.append(result)
+        if result.status == "failed":
+            self.failed.append((result.path, result.reason or "unknown error"))
+        else:
+            setattr(self, result.status, getattr(self, result.status) + 1)

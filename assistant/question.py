@@ -1,0 +1,125 @@
+"""What a question asks for (a number, a date, a person, a place ...) and follow-up resolution from history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .textutil import STOPWORDS, numbers, terms, words
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+DATE_PATTERN = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?(?:\s+\d{{4}})?|"
+    rf"(?:{_MONTHS})\.?,?\s+\d{{4}}|(?:1[6-9]|20)\d{{2}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al|bin|la|del))*")
+_NUMBER_WORDS = re.compile(
+    r"\b(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|trillion|dozens?|several|few)\b",
+    re.IGNORECASE,
+)
+
+_FOLLOWUP_START = re.compile(r"^\s*(?:and|but|also|what about|how about|what of|and what about|same for|or)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|he|she|his|her|that|this|those|these|there)\b", re.I)
+_WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
+
+
+@dataclass
+class QueryInfo:
+    text: str
+    kind: str  # number | date | person | place | other
+    terms: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)  # numbers the question itself contains (years, quarters ...)
+    names: list[str] = field(default_factory=list)
+
+
+def question_kind(question: str) -> str:
+    q = question.lower().strip()
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|percent|number|share|amount)\b|\bhow (?:old|long|far|big|large|tall)\b", q):
+        return "number"
+    if re.search(r"\b(?:revenue|price|cost|score|population|salary|budget|gdp|rate|death toll|toll)\b", q) and re.match(
+        r"^(?:what|how)", q
+    ):
+        return "number"
+    if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b", q):
+        return "date"
+    if re.search(r"^\s*(?:who|whom)\b|\bwho\b|\bwhich (?:person|player|team|company|companies|actor|actress|artist|band|club|firm)\b", q):
+        return "person"
+    if re.search(r"^\s*where\b|\bwhich (?:country|city|state|town|place|venue|region|stadium)\b|\blocation\b|\bwhere\b", q):
+        return "place"
+    return "other"
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised word groups that are not just the first word of a sentence or a wh-word."""
+    out = []
+    for m in _NAME.finditer(text):
+        name = m.group().strip(".")
+        if name.lower() in STOPWORDS or _WH.fullmatch(name):
+            continue
+        out.append(name)
+    return out
+
+
+def analyze(question: str, kind: str | None = None) -> QueryInfo:
+    return QueryInfo(
+        text=question,
+        kind=kind or question_kind(question),
+        terms=list(dict.fromkeys(terms(question))),
+        numbers=numbers(question),
+        names=names_in(question),
+    )
+
+
+def answers_kind(sentence: str, info: QueryInfo) -> bool:
+    """Does the sentence contain the kind of thing the question asks for (beyond what the question says)?"""
+    if info.kind == "number":
+        new = [n for n in numbers(sentence) if n not in info.numbers]
+        return bool(new) or bool(_NUMBER_WORDS.search(sentence) and not numbers(sentence))
+    if info.kind == "date":
+        asked = {n for n in info.numbers}
+        for m in DATE_PATTERN.finditer(sentence):
+            if m.group() not in asked:
+                return True
+        return False
+    if info.kind in ("person", "place"):
+        asked = {w for n in info.names for w in words(n)} | set(words(info.text))
+        return any(not set(words(n)) <= asked for n in names_in(sentence))
+    return True
+
+
+def is_followup(question: str) -> bool:
+    content = [w for w in words(question) if w not in STOPWORDS]
+    if _FOLLOWUP_START.match(question):
+        return True
+    if not _WH.search(question) and len(content) <= 3:
+        return True
+    return bool(_PRONOUN.search(question)) and len(content) <= 3
+
+
+def resolve_followup(question: str, history: Sequence[tuple[str, str]] | None) -> tuple[str, str | None]:
+    """(question to search with, the previous question's kind) for a follow-up; unchanged otherwise."""
+    previous = [text for role, text in (history or []) if role == "user" and text.strip()]
+    if not previous or not is_followup(question):
+        return question, None
+    prev = previous[-1]
+    prev_kind = question_kind(prev)
+    new_names = [n for n in names_in(question) if n.lower() not in {"and", "what", "how"}]
+    old_names = names_in(prev)
+    rest = _FOLLOWUP_START.sub("", question).strip(" ?.!")
+    if new_names and old_names:
+        resolved = prev
+        for old, new in zip(old_names[::-1], new_names[::-1]):
+            resolved = resolved.replace(old, new, 1)
+        if resolved == prev:
+            resolved = f"{prev.rstrip(' ?')} {rest}?"
+    else:
+        resolved = f"{prev.rstrip(' ?')} {rest}?" if rest else prev
+    own_kind = question_kind(question) if _WH.search(question) else None
+    return resolved, own_kind or prev_kind

@@ -1,0 +1,324 @@
+"""The Chroma side of the index. The only module that imports chromadb.
+
+Two collections: ``<prefix>_chunks`` (chunk text, vector, offsets) and ``<prefix>_articles`` (full article
+text and metadata; its vector is the mean of the article's chunk vectors). Both are stamped with the embedding
+model id and dimension. Writes go chunks first, article record last: the article record is the commit marker,
+and chunks without one (an ingest killed half-way) are removed by :meth:`ChromaStore.repair`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import (
+    ArticleNotFoundError,
+    EmbedderMismatchError,
+    IndexNotWritableError,
+    StoreError,
+    StoreUnavailableError,
+)
+from .models import Article, ArticleInfo, Chunk
+
+SCHEMA_VERSION = 1
+_PAGE = 2000
+
+
+@dataclass
+class ChunkHit:
+    chunk: Chunk
+    score: float  # cosine similarity
+    meta: dict[str, Any]
+
+
+def _meta_value(value: Any) -> str | int | float | bool:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _none_if_blank(value: Any) -> Any:
+    return None if value in ("", None) else value
+
+
+def _open_client(index_dir: Path, chroma_url: str | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several unrelated types for a refused connection
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}). Start it with "
+                "`chroma run --path index/chroma --port 8000`, or unset ASSISTANT_CHROMA_URL to use the embedded index."
+            ) from exc
+        return client
+    path = index_dir / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise IndexNotWritableError(
+            f"the index folder {index_dir} is not writable ({exc.strerror}); fix its permissions or set "
+            "ASSISTANT_INDEX_DIR (or --index-dir) to a folder you can write to"
+        ) from exc
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
+
+
+class ChromaStore:
+    """Chunks, vectors and articles in Chroma (embedded on disk, or a `chroma run` server)."""
+
+    def __init__(self, index_dir: Path, model_id: str, dim: int, chroma_url: str | None = None, prefix: str = "news"):
+        self.index_dir = Path(index_dir)
+        self.location = chroma_url or str(self.index_dir / "chroma")
+        self.model_id = model_id
+        self.dim = dim
+        self._client = _open_client(self.index_dir, chroma_url)
+        stamp = {"embed_model": model_id, "embed_dim": dim, "schema": SCHEMA_VERSION}
+        try:
+            self.chunks = self._collection(f"{prefix}_chunks", stamp)
+            self.articles = self._collection(f"{prefix}_articles", stamp)
+            self._max_batch = self._client.get_max_batch_size()
+        except EmbedderMismatchError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot open the collections in {self.location}: {exc}") from exc
+
+    def _collection(self, name: str, stamp: dict[str, Any]):
+        collection = self._client.get_or_create_collection(
+            name, metadata=stamp, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        found = collection.metadata or {}
+        if found.get("embed_model") != self.model_id or int(found.get("embed_dim", -1)) != self.dim:
+            raise EmbedderMismatchError(
+                f"the index at {self.location} was built with the embedding model {found.get('embed_model')!r} "
+                f"({found.get('embed_dim')} dimensions), but the assistant is set to {self.model_id!r} ({self.dim}). "
+                f"Either set ASSISTANT_EMBED_MODEL back to the index's model, or rebuild: `assistant reset "
+                f"--index-dir {self.index_dir}` and ingest your articles again (or pick a new ASSISTANT_INDEX_DIR)."
+            )
+        return collection
+
+    # ------------------------------------------------------------------ writes
+
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
+        """Store many articles: all chunks first, then the article records (the commit markers).
+
+        ``vectors`` holds the chunk vectors of all items, in order.
+        """
+        ids, docs, metas = [], [], []
+        records: list[tuple[Article, np.ndarray, int]] = []
+        offset = 0
+        for article, chunks in items:
+            base = {
+                "article_id": article.id,
+                "title": article.title,
+                "source": _meta_value(article.source),
+                "published": _meta_value(article.published),
+                "published_ord": article.published.toordinal() if article.published else 0,
+            }
+            for c in chunks:
+                ids.append(c.id)
+                docs.append(c.text)
+                metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
+            part = vectors[offset : offset + len(chunks)]
+            centroid = part.mean(axis=0) if len(part) else np.zeros(self.dim, dtype=np.float32)
+            records.append((article, centroid / (float(np.linalg.norm(centroid)) or 1.0), len(chunks)))
+            offset += len(chunks)
+        for lo in range(0, len(ids), self._max_batch):
+            hi = lo + self._max_batch
+            self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi].tolist(), documents=docs[lo:hi], metadatas=metas[lo:hi])
+        for lo in range(0, len(records), self._max_batch):
+            part = records[lo : lo + self._max_batch]
+            self.articles.upsert(
+                ids=[a.id for a, _, _ in part],
+                embeddings=[v.tolist() for _, v, _ in part],
+                documents=[a.text for a, _, _ in part],
+                metadatas=[self._article_meta(a, n) for a, _, n in part],
+            )
+
+    def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        self.add_articles([(article, chunks)], vectors)
+
+    @staticmethod
+    def _article_meta(article: Article, n_chunks: int) -> dict[str, Any]:
+        return {
+            "title": article.title,
+            "source": _meta_value(article.source),
+            "url": _meta_value(article.url),
+            "published": _meta_value(article.published),
+            "published_ord": article.published.toordinal() if article.published else 0,
+            "author": _meta_value(article.author),
+            "path": _meta_value(article.path),
+            "ingested_at": _meta_value(article.ingested_at),
+            "n_chunks": n_chunks,
+            "n_chars": len(article.text),
+        }
+
+    def existing_ids(self, article_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        ids = list(dict.fromkeys(article_ids))
+        for lo in range(0, len(ids), self._max_batch):
+            found.update(self.articles.get(ids=ids[lo : lo + self._max_batch], include=[])["ids"])
+        return found
+
+    def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
+        """Article ids currently stored for each source path."""
+        out: dict[str, list[str]] = {}
+        unique = list(dict.fromkeys(p for p in paths if p))
+        for lo in range(0, len(unique), 500):
+            got = self.articles.get(where={"path": {"$in": unique[lo : lo + 500]}}, include=["metadatas"])
+            for i, meta in zip(got["ids"], got["metadatas"]):
+                out.setdefault(meta["path"], []).append(i)
+        return out
+
+    def delete_article(self, article_id: str) -> None:
+        if not self.has_article(article_id):
+            raise ArticleNotFoundError(f"no article with id {article_id!r}; `assistant articles` lists the ids")
+        self.articles.delete(ids=[article_id])
+        self.chunks.delete(where={"article_id": article_id})
+
+    def repair(self) -> int:
+        """Remove chunks whose article record is missing (an ingest killed half-way). Returns how many."""
+        known = set(self.article_ids())
+        orphans = {meta["article_id"] for _, meta in self._iter_meta(self.chunks) if meta["article_id"] not in known}
+        removed = 0
+        for article_id in orphans:
+            ids = self.chunks.get(where={"article_id": article_id}, include=[])["ids"]
+            removed += len(ids)
+            self.chunks.delete(ids=ids)
+        return removed
+
+    # ------------------------------------------------------------------ reads
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self.articles.get(ids=[article_id], include=[])["ids"])
+
+    def ids_for_path(self, path: str) -> list[str]:
+        return self.articles.get(where={"path": path}, include=[])["ids"]
+
+    def article_ids(self) -> list[str]:
+        return [i for i, _ in self._iter_meta(self.articles)]
+
+    def count(self) -> tuple[int, int]:
+        return self.articles.count(), self.chunks.count()
+
+    def list_articles(self) -> list[ArticleInfo]:
+        infos = [self._info(i, meta) for i, meta in self._iter_meta(self.articles)]
+        return sorted(infos, key=lambda a: (a.published or date.min, a.title), reverse=True)
+
+    def get_article(self, article_id: str) -> Article:
+        got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}; `assistant articles` lists the ids")
+        info = self._info(article_id, got["metadatas"][0])
+        return Article(text=got["documents"][0], **info.model_dump(exclude={"n_chars"}))
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        if not article_ids:
+            return {}
+        got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["documents", "metadatas"])
+        out = {}
+        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            info = self._info(i, meta)
+            out[i] = Article(text=doc, **info.model_dump(exclude={"n_chars"}))
+        return out
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[ChunkHit]:
+        n = min(k, self.chunks.count())
+        if n == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[vector.tolist()], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            ChunkHit(self._chunk(i, doc, meta), 1.0 - float(dist), meta)
+            for i, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: ChunkHit(self._chunk(i, d, m), 0.0, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every chunk, page by page."""
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield from zip(page["ids"], page["documents"], page["metadatas"])
+            offset += len(page["ids"])
+
+    def chunk_ids(self) -> list[str]:
+        return [i for i, _ in self._iter_meta(self.chunks, with_meta=False)]
+
+    def _iter_meta(self, collection, with_meta: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset = 0
+        include = ["metadatas"] if with_meta else []
+        while True:
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            metas = page["metadatas"] if with_meta else [{}] * len(page["ids"])
+            yield from zip(page["ids"], metas)
+            offset += len(page["ids"])
+
+    @staticmethod
+    def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        return Chunk(
+            id=chunk_id, article_id=meta["article_id"], text=text, start=meta["start"], end=meta["end"], index=meta.get("index", 0)
+        )
+
+    @staticmethod
+    def _info(article_id: str, meta: dict[str, Any]) -> ArticleInfo:
+        return ArticleInfo(
+            id=article_id,
+            title=meta.get("title") or "Untitled article",
+            source=_none_if_blank(meta.get("source")),
+            url=_none_if_blank(meta.get("url")),
+            published=_none_if_blank(meta.get("published")),
+            author=_none_if_blank(meta.get("author")),
+            path=_none_if_blank(meta.get("path")),
+            ingested_at=_none_if_blank(meta.get("ingested_at")),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            n_chars=int(meta.get("n_chars", 0)),
+        )
+
+
+def reset_index(index_dir: Path) -> None:
+    """Delete the embedded index files (Chroma + keyword index) under ``index_dir``."""
+    import shutil
+
+    for name in ("chroma", "bm25"):
+        target = Path(index_dir) / name
+        if target.exists():
+            shutil.rmtree(target)
+    manifest = Path(index_dir) / "manifest.json"
+    if manifest.exists():
+        os.remove(manifest)

@@ -1,0 +1,86 @@
+"""Shared fixtures: a deterministic fake embedder (injected, never patched) and real Chroma in tmp dirs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from assistant.embeddings import Embedder  # noqa: E402
+from assistant.textutil import terms  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLE = ROOT / "samples" / "syria-refugees-turkey.txt"
+EXAMPLE_QUESTION = "How many refugees does Turkey shelter?"
+EXAMPLE_QUOTE = "Turkey already shelters more than 120,000 Syrian refugees."
+
+
+class FakeEmbedder(Embedder):
+    """Feature-hashed bag of stemmed words: deterministic, fast, and similar texts get similar vectors."""
+
+    def __init__(self, dim: int = 256, model_id: str = "fake/hash-256"):
+        self.dim = dim
+        self.model_id = model_id
+        self.calls: list[int] = []  # batch sizes, so tests can check batching
+
+    def encode(self, texts):
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in terms(text) or ["_"]:
+                h = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+            norm = np.linalg.norm(out[row]) or 1.0
+            out[row] /= norm
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def make_assistant(tmp_path, fake_embedder):
+    """Factory for Assistants on a real Chroma in a temp dir, with the fake embedder injected."""
+    from assistant import Assistant
+
+    def make(index_dir: Path | None = None, embedder: Embedder | None = None, **settings):
+        return Assistant(index_dir=index_dir or tmp_path / "index", embedder=embedder or fake_embedder, **settings)
+
+    return make
+
+
+@pytest.fixture
+def assistant(make_assistant):
+    return make_assistant()
+
+
+@pytest.fixture
+def sample_assistant(assistant):
+    report = assistant.ingest([SAMPLE])
+    assert report.added == 1
+    return assistant
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is absent ({SHARED}): the shared datasets are only in the project's workspace")
+    return SHARED
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
