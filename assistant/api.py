@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answer import compose, refusal_text, select_evidence, verify
 from .chunking import chunk_article
@@ -18,12 +18,15 @@ from .embeddings import Embedder, load_embedder
 from .errors import IngestError, InvalidQuestionError
 from .ingest import FileItem, article_id, discover, load_articles, to_article
 from .keyword import KeywordIndex, ids_digest
-from .models import Answer, Article, ArticleInfo, FileResult, IngestReport, RawDocument, StreamEvent
+from .models import Answer, Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument, StreamEvent
 from .question import analyze, resolve_followup
 from .retrieval import Retriever
 from .store import ChromaStore
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from .evaluation import EvalDataset, EvalReport
 
 History = Sequence[tuple[str, str]] | None
 Progress = Callable[[int, int, str], None]
@@ -204,6 +207,25 @@ class Assistant:
             confidence=round(scored[0].score if scored else 0.0, 4),
             timings=timings,
         )
+
+    def search(self, query: str, k: int | None = None, where: dict | None = None) -> list[Chunk]:
+        """The chunks hybrid retrieval finds for ``query``, best first (no answer composition)."""
+        query = self._check_question(query)
+        q_vec = self.embedder.encode_one(query)
+        return [c.chunk for c in self.retriever.retrieve(query, q_vec, where=where, limit=k)]
+
+    def evaluate(self, dataset: str | os.PathLike | EvalDataset, limit: int | None = None, k: int = 5,
+                 progress: Callable[[int, int], None] | None = None) -> EvalReport:
+        """Index the dataset's documents into this assistant, ask its questions, and score the answers."""
+        from .evaluation import EvalDataset, assistant_system, load_dataset, run_eval
+
+        if not isinstance(dataset, EvalDataset):
+            dataset = load_dataset(dataset)
+        if dataset.documents:
+            self.add_documents(dataset.documents)
+        if dataset.paths:
+            self.ingest(dataset.paths)
+        return run_eval(assistant_system(self), dataset, limit=limit, k=k, progress=progress)
 
     def stream(self, question: str, history: History = None) -> Iterator[StreamEvent]:
         """Text pieces first, then the citations, then the complete ``Answer``."""

@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     top_k_bm25: int = Field(20, ge=1, le=500)
     top_k_rerank: int = Field(8, ge=1, le=100, description="Chunks whose sentences are scored for the answer.")
     refusal_threshold: float = Field(
-        0.45, description="Minimum evidence score (0..1) below which the assistant says the articles don't answer."
+        0.54, description="Minimum evidence score (0..1) below which the assistant says the articles don't answer."
     )
-    max_citations: int = Field(3, ge=1, le=10)
+    max_citations: int = Field(2, ge=1, le=10)
     chunk_size: int = Field(900, ge=200, le=8000, description="Target chunk length in characters.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused at ingest.")

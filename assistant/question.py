@@ -80,8 +80,9 @@ def analyze(question: str, kind: str | None = None) -> QueryInfo:
 def answers_kind(sentence: str, info: QueryInfo) -> bool:
     """Does the sentence contain the kind of thing the question asks for (beyond what the question says)?"""
     if info.kind == "number":
-        new = [n for n in numbers(sentence) if n not in info.numbers]
-        return bool(new) or bool(_NUMBER_WORDS.search(sentence) and not numbers(sentence))
+        undated = DATE_PATTERN.sub(" ", sentence)  # "Jul 21, 2020 ..." is when, not how much
+        new = [n for n in numbers(undated) if n not in info.numbers]
+        return bool(new) or bool(_NUMBER_WORDS.search(undated) and not numbers(undated))
     if info.kind == "date":
         asked = {n for n in info.numbers}
         for m in DATE_PATTERN.finditer(sentence):

@@ -17,11 +17,12 @@ from .textutil import numbers, terms
 RRF_K = 60
 
 # Weights of the sentence score, tuned on the RGB dev sets (benchmarks/eval_rgb.py).
-W_COS = 0.45
-W_OVERLAP = 0.30
+W_COS = 0.60
+W_OVERLAP = 0.10
 W_CONTEXT = 0.10
-W_KIND = 0.15
-MISSING_NUMBER_PENALTY = 0.25
+W_KIND = 0.0  # the kind still gates the answer (answer.select_evidence); as a score term it did not help
+MISSING_NUMBER_PENALTY = 0.10  # a number of the question (year, quarter) missing from the chunk
+SENTENCE_NUMBER_PENALTY = 0.20  # ... missing from the sentence itself
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Retriever:
         self.top_k_bm25 = top_k_bm25
         self.top_k_rerank = top_k_rerank
 
-    def retrieve(self, query: str, q_vec: np.ndarray, where: dict | None = None) -> list[Candidate]:
+    def retrieve(self, query: str, q_vec: np.ndarray, where: dict | None = None, limit: int | None = None) -> list[Candidate]:
         """Chunks from both retrievers, fused by reciprocal rank, best first (``top_k_rerank`` of them)."""
         dense = self.store.query(q_vec, self.top_k_dense, where=where)
         bm25 = self.keyword.search(query, self.top_k_bm25)
@@ -79,7 +80,7 @@ class Retriever:
         for cid, cand in cands.items():
             cand.rrf = fused.get(cid, 0.0)
         ranked = sorted(cands.values(), key=lambda c: c.rrf, reverse=True)
-        return ranked[: self.top_k_rerank]
+        return ranked[: limit or self.top_k_rerank]
 
     def rerank_sentences(self, info: QueryInfo, q_vec: np.ndarray, cands: list[Candidate]) -> list[ScoredSentence]:
         """Score every sentence of the candidate chunks for how well it answers the question."""
@@ -108,13 +109,17 @@ class Retriever:
             kind_ok = answers_kind(span.text, info)
             context_numbers = set(numbers(f"{cand.meta.get('title', '')} {cand.chunk.text}"))
             missing = [n for n in info.numbers if n not in context_numbers]
+            sentence_numbers = set(numbers(span.text))
+            missing_here = [n for n in info.numbers if n not in sentence_numbers]
             score = W_COS * float(c) + W_OVERLAP * overlap + W_CONTEXT * context + W_KIND * float(kind_ok)
             score -= MISSING_NUMBER_PENALTY * (len(missing) / max(len(info.numbers), 1)) if missing else 0.0
+            score -= SENTENCE_NUMBER_PENALTY * (len(missing_here) / max(len(info.numbers), 1)) if missing_here else 0.0
             scored.append(
                 ScoredSentence(
                     span, cand.chunk, cand.meta, score,
                     {"cos": float(c), "overlap": overlap, "context": context, "kind": float(kind_ok),
-                     "missing_numbers": float(len(missing)), "rrf": cand.rrf},
+                     "missing_numbers": float(len(missing)), "missing_here": float(len(missing_here)),
+                     "n_numbers": float(len(info.numbers)), "rrf": cand.rrf},
                 )
             )
         scored.sort(key=lambda s: s.score, reverse=True)
