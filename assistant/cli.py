@@ -154,6 +154,10 @@ def chat(index_dir: IndexDir = None) -> None:
         except AssistantError as exc:
             console.print(f"[red]{exc}[/]")
             continue
+        if answer.resolved_question:
+            from rich.markup import escape
+
+            console.print(f"[dim](understood as: {escape(answer.resolved_question)})[/]")
         _print_answer(answer)
         history += [("user", answer.resolved_question or question), ("assistant", answer.text)]
 
@@ -235,6 +239,55 @@ def reset(
         raise typer.Exit(1)
     reset_index(folder)
     _console().print(f"index under {folder} deleted")
+
+
+@app.command("eval")
+def eval_(
+    dataset: Annotated[Path, typer.Argument(help="JSONL dataset: RGB files or the user format (see README).")],
+    index_dir: Annotated[
+        Optional[Path], typer.Option("--index-dir", "-i", help="Index to build it in (default: a new temporary one).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="Ask only the first N questions.")] = None,
+    failures: Annotated[
+        Optional[Path], typer.Option(help="Write the questions not handled right to this JSONL file.")
+    ] = None,
+) -> None:
+    """Score the assistant on a dataset: accuracy, refusals, citation precision, numbers, retrieval, latency."""
+    import tempfile
+
+    from .evaluation import load_dataset, write_failures
+
+    try:
+        data = load_dataset(dataset)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(Exception(f"cannot read the dataset {dataset}: {exc}"))
+        return
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        try:
+            report = _open(index_dir or Path(tmp)).evaluate(data, limit=limit)
+        except AssistantError as exc:
+            _fail(exc)
+            return
+    if failures:
+        n = write_failures(report, failures)
+        _console(stderr=True).print(f"{n} failures written to {failures}")
+    if json_out:
+        typer.echo(json.dumps(report.summary(), indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{report.dataset}: {report.n} questions")
+    table.add_column("metric")
+    table.add_column("value")
+    for name in ("accuracy", "correct_refusal", "false_refusal", "citation_precision", "numeric_exactness"):
+        table.add_row(name.replace("_", " "), str(getattr(report, name)))
+    table.add_row(f"hits@{report.k}", str(report.hits_at_k))
+    table.add_row(f"MRR@{report.k}", "n/a" if report.mrr_at_k is None else f"{report.mrr_at_k:.3f}")
+    table.add_row("latency p50 / p95", f"{report.latency_p50_ms:.0f} / {report.latency_p95_ms:.0f} ms")
+    for key, value in report.counterfactual.items():
+        table.add_row(f"counterfactual: {key}", str(value))
+    _console().print(table)
 
 
 @app.command()

@@ -115,5 +115,14 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
+_LOADED: dict[tuple[str, int], Embedder] = {}
+_LOADED_LOCK = threading.Lock()
+
+
 def load_embedder(name: str, batch_size: int = 64) -> Embedder:
-    return SentenceTransformerEmbedder(name, batch_size=batch_size)
+    """The embedder for a model setting; one instance (and one copy of the weights) per process."""
+    with _LOADED_LOCK:
+        key = (name, batch_size)
+        if key not in _LOADED:
+            _LOADED[key] = SentenceTransformerEmbedder(name, batch_size=batch_size)
+        return _LOADED[key]
