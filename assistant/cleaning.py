@@ -49,6 +49,8 @@ def is_junk_line(line: str) -> bool:
         return False
     if _JUNK.match(stripped):
         return True
+    if stripped != line.strip() and line.strip().startswith("|"):
+        return False  # a table row ("| 1 | Kyle Busch | 5040 |"), not a menu
     # a navigation bar: "Home | World | Business | Sport"
     parts = _MENU_SEPARATORS.split(stripped)
     return len(parts) >= 3 and all(len(p.split()) <= 3 for p in parts) and not stripped.endswith((".", "?", "!"))
@@ -60,13 +62,13 @@ def _is_nav_like(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Normalise Unicode and whitespace, drop junk lines and short lines repeated in the same text."""
+    """Normalise Unicode and whitespace, drop junk lines and short lines repeated (4+ times) like menus."""
     text = normalize_unicode(text)
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
     repeated = Counter(line.lower() for line in lines if _is_nav_like(line))
     kept: list[str] = []
     for line in lines:
-        if is_junk_line(line) or (_is_nav_like(line) and repeated[line.lower()] >= 3):
+        if is_junk_line(line) or (_is_nav_like(line) and repeated[line.lower()] >= 4):
             continue
         kept.append(line)
     cleaned = "\n".join(kept)

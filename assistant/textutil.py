@@ -75,12 +75,25 @@ def normalize_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_COMPAT = str.maketrans({
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+    **{ch: " " for ch in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+    "\u2028": "\n", "\u2029": "\n",
+})
+_KEEP_FORMAT = {"\u200c", "\u200d"}  # zero-width (non-)joiners are part of Persian and Indic words
+
+
 def normalize_unicode(text: str) -> str:
-    """NFKC, typographic spaces to spaces, zero-width characters and other controls removed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\u200b-\u200f\u2060\ufeff\u00ad]", "", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    """NFC, ligatures and typographic spaces made plain, zero-width and control characters removed.
+
+    NFC rather than NFKC: compatibility folding would rewrite letters of some scripts (Arabic presentation
+    forms), and the stored text should stay the article's own.
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_COMPAT)
+    text = re.sub(r"[\u200b\u2060\ufeff\u00ad]", "", text)
+    return "".join(
+        ch for ch in text if ch in "\n\t" or ch in _KEEP_FORMAT or unicodedata.category(ch)[0] != "C"
+    )
 
 
 def words(text: str) -> list[str]:

@@ -39,12 +39,22 @@ def test_junk_lines_are_removed_and_article_sentences_kept():
 
 
 def test_clean_normalises_unicode_and_whitespace():
-    assert clean_text("Caf\u00e9\u200b  prices\r\nrose\u00a0 sharply") == "Café prices\nrose sharply"
+    assert clean_text("Cafe\u0301\u200b  prices\r\nrose\u00a0 sharply") == "Caf\u00e9 prices\nrose sharply"
 
 
-def test_lines_repeated_three_times_are_navigation():
-    text = "World news\nFirst sentence of the story.\nWorld news\nSecond sentence.\nWorld news"
+def test_lines_repeated_four_times_are_navigation():
+    text = "World news\nFirst sentence of the story.\nWorld news\nSecond sentence.\nWorld news\nWorld news"
     assert clean_text(text) == "First sentence of the story.\nSecond sentence."
+    three = "Key point\nFirst.\nKey point\nSecond.\nKey point"
+    assert clean_text(three) == three
+
+
+def test_table_rows_are_not_menus_and_other_scripts_keep_their_letters():
+    table = "| Pos | Driver | Points |\n| 1 | Kyle Busch | 5040 |"
+    assert clean_text(table) == table
+    arabic = "\ufee3\ufea3\ufee4\ufeaa"  # presentation forms stay as written (NFC, not NFKC)
+    assert clean_text(arabic) == arabic
+    assert clean_text("ﬁnal\u200cword") == "final\u200cword"
 
 
 def test_article_id_ignores_case_and_whitespace():

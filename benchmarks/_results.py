@@ -1,0 +1,26 @@
+"""Each benchmark rewrites its own section of benchmarks/RESULTS.md, between HTML comment markers."""
+
+from __future__ import annotations
+
+import platform
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+HEADER = "# Benchmark results\n\nWritten by the scripts in `benchmarks/` (run `make bench`); each section says how it was made.\n"
+
+
+def machine() -> str:
+    import os
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
+
+
+def update_section(name: str, body: str) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else HEADER
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    block = f"<!-- {name} -->\n{body.rstrip()}\n\n_Run {stamp} on {machine()}._\n<!-- /{name} -->"
+    pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)

@@ -1,0 +1,114 @@
+"""Ingest throughput vs raw encoding, warm ask latency, index size, cold start (real packaged model, CPU).
+
+Articles: the RGB dev passages (en_fact positives + negatives and the negative-rejection passages), each one
+small article (≥ 900 articles). Questions: the 121 RGB dev queries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RGB = ROOT.parent / "shared" / "datasets" / "rgb"
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    from assistant import Assistant
+    from assistant.chunking import chunk_article
+    from assistant.embeddings import load_embedder
+    from assistant.evaluation import load_rgb_fact, load_rgb_negative
+    from assistant.ingest import to_article
+    from assistant.models import RawDocument
+
+    fact, neg = load_rgb_fact(RGB / "en_fact_dev.jsonl"), load_rgb_negative(RGB / "negative_rejection_dev.jsonl")
+    docs = fact.documents + neg.documents
+    questions = [i.question for i in fact.items + neg.items]
+    embedder = load_embedder("all-MiniLM-L6-v2")
+    embedder.encode(["warm up"])
+
+    # raw encode of exactly the chunk texts the pipeline will embed
+    from assistant.errors import IngestError
+
+    texts = []
+    for d in docs:
+        try:
+            texts += [c.text for c in chunk_article(to_article(RawDocument(**d)))]
+        except IngestError:  # a few passages are only page furniture; ingest reports them as failed too
+            pass
+    t = time.perf_counter()
+    embedder.model.encode(texts, batch_size=64, show_progress_bar=False)
+    raw_s = time.perf_counter() - t
+
+    index = Path(tempfile.mkdtemp()) / "index"
+    a = Assistant(index_dir=index, embedder=embedder)
+    t = time.perf_counter()
+    report = a.add_documents(docs)
+    ingest_s = time.perf_counter() - t
+    n_articles, n_chunks = a.store.count()
+
+    for q in questions[:5]:
+        a.ask(q)
+    latencies = []
+    for q in questions:
+        t = time.perf_counter()
+        a.ask(q)
+        latencies.append((time.perf_counter() - t) * 1000)
+    stages = {k: statistics.median(a.ask(q).timings.get(k, 0) for q in questions[:40]) for k in ("embed", "retrieve", "rerank", "answer")}
+    size = folder_size(index)
+
+    code = "import time; t=time.perf_counter(); from assistant import Assistant; a=Assistant(index_dir=%r); " \
+           "t1=time.perf_counter(); a.ask('How many refugees does Turkey shelter?'); t2=time.perf_counter(); " \
+           "print(t1-t, t2-t1)" % str(index)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    cold = [list(map(float, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                          cwd=ROOT).stdout.split())) for _ in range(3)]
+    cold_open = statistics.median(c[0] for c in cold)
+    cold_first = statistics.median(c[1] for c in cold)
+
+    result = {
+        "articles": n_articles, "chunks": n_chunks, "ingest_s": ingest_s, "raw_encode_s": raw_s,
+        "articles_per_s": n_articles / ingest_s, "chunks_per_s": n_chunks / ingest_s, "raw_chunks_per_s": len(texts) / raw_s,
+        "ratio": (n_chunks / ingest_s) / (len(texts) / raw_s), "p50_ms": pct(latencies, 0.5), "p95_ms": pct(latencies, 0.95),
+        "questions": len(latencies), "size_mb": size / 2**20, "mb_per_1000_chunks": size / 2**20 / n_chunks * 1000,
+        "cold_open_s": cold_open, "cold_first_answer_s": cold_first, "stages_ms": stages,
+    }
+    print(json.dumps(result, indent=2))
+    body = f"""## Speed and size (real model: all-MiniLM-L6-v2 on CPU)
+
+Articles: {n_articles} RGB dev passages as small articles ({n_chunks} chunks). Questions: the {len(latencies)} RGB dev queries.
+
+| measure | value | target |
+| --- | --- | --- |
+| ingest throughput | {result['articles_per_s']:.1f} articles/s, {result['chunks_per_s']:.1f} chunks/s ({ingest_s:.1f} s) | |
+| raw `SentenceTransformer.encode` on the same chunk texts | {result['raw_chunks_per_s']:.1f} chunks/s ({raw_s:.1f} s) | |
+| ingest / raw encode | **{result['ratio']:.2f}×** | ≥ 0.8× |
+| warm `ask` latency p50 / p95 | **{result['p50_ms']:.0f} ms** / {result['p95_ms']:.0f} ms | p50 ≤ 150 ms |
+| median per stage (embed / retrieve / rerank / answer) | {stages['embed']:.0f} / {stages['retrieve']:.0f} / {stages['rerank']:.0f} / {stages['answer']:.0f} ms | |
+| index size on disk | {result['size_mb']:.1f} MB, **{result['mb_per_1000_chunks']:.1f} MB per 1,000 chunks** | |
+| cold start: `import` + `Assistant(...)` on this index, new process | {cold_open:.2f} s | |
+| cold start: first answer (loads the model) | {cold_first:.2f} s | |
+"""
+    from _results import update_section
+
+    update_section("performance", body)
+
+
+if __name__ == "__main__":
+    main()
