@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -46,6 +48,15 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def _handled() -> Iterator[None]:
+    """Turn the assistant's own errors into a red message and exit code 1 (no traceback)."""
+    try:
+        yield
+    except AssistantError as exc:
+        _fail(exc)
+
+
 def _print_answer(answer: Answer) -> None:
     from rich.markup import escape
 
@@ -70,7 +81,7 @@ def ingest(
     """Add articles to the index. Unchanged files are skipped; changed files replace their old version."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    try:
+    with _handled():
         assistant = _open(index_dir)
         with Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -82,9 +93,6 @@ def ingest(
                 bar.update(task, completed=done, total=total, description=f"Ingesting {Path(path).name[:40]}")
 
             report = assistant.ingest(paths, progress=progress)
-    except AssistantError as exc:
-        _fail(exc)
-        return
     if json_out:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -113,11 +121,8 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Answer one question from the indexed articles, with citations."""
-    try:
+    with _handled():
         answer = _open(index_dir).ask(question)
-    except AssistantError as exc:
-        _fail(exc)
-        return
     if json_out:
         typer.echo(answer.model_dump_json(indent=2))
     else:
@@ -127,11 +132,8 @@ def ask(
 @app.command()
 def chat(index_dir: IndexDir = None) -> None:
     """Interactive chat in the terminal; follow-up questions use the conversation. Ctrl-D or 'exit' quits."""
-    try:
+    with _handled():
         assistant = _open(index_dir)
-    except AssistantError as exc:
-        _fail(exc)
-        return
     console = _console()
     console.print("[dim]Ask about your articles. 'new' starts a new conversation, 'exit' quits.[/]")
     history: list[tuple[str, str]] = []
@@ -168,11 +170,8 @@ def articles(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """List the indexed articles."""
-    try:
+    with _handled():
         items = _open(index_dir).articles()
-    except AssistantError as exc:
-        _fail(exc)
-        return
     if json_out:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in items], indent=2))
         return
@@ -191,11 +190,8 @@ def articles(
 def show(article_id: Annotated[str, typer.Argument(help="Article id (see `assistant articles`).")],
          index_dir: IndexDir = None) -> None:
     """Print one article with its metadata."""
-    try:
+    with _handled():
         article = _open(index_dir).article(article_id)
-    except AssistantError as exc:
-        _fail(exc)
-        return
     typer.echo(f"{article.title}\n{article.source or ''} {article.published or 'undated'} {article.url or ''}\n")
     typer.echo(article.text)
 
@@ -206,22 +202,16 @@ def delete(
     index_dir: IndexDir = None,
 ) -> None:
     """Remove an article and its chunks from the index."""
-    try:
+    with _handled():
         _open(index_dir).delete(article_id)
-    except AssistantError as exc:
-        _fail(exc)
-        return
     _console().print(f"deleted {article_id}")
 
 
 @app.command()
 def stats(index_dir: IndexDir = None) -> None:
     """Counts of articles and chunks, and the index location."""
-    try:
+    with _handled():
         info = _open(index_dir).stats()
-    except AssistantError as exc:
-        _fail(exc)
-        return
     typer.echo(json.dumps(info, indent=2))
 
 
@@ -264,11 +254,8 @@ def eval_(
         _fail(Exception(f"cannot read the dataset {dataset}: {exc}"))
         return
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
-        try:
+        with _handled():
             report = _open(index_dir or Path(tmp)).evaluate(data, limit=limit)
-        except AssistantError as exc:
-            _fail(exc)
-            return
     if failures:
         n = write_failures(report, failures)
         _console(stderr=True).print(f"{n} failures written to {failures}")
@@ -304,10 +291,8 @@ def serve(
     overrides = {k: v for k, v in {"index_dir": index_dir, "ui_host": host, "ui_port": port}.items() if v is not None}
     if no_samples:
         overrides["load_samples"] = False
-    try:
+    with _handled():
         launch(Settings(**overrides))
-    except AssistantError as exc:
-        _fail(exc)
 
 
 def main() -> None:

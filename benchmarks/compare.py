@@ -160,6 +160,7 @@ def main() -> None:
         r = reports[(system, sets[2].name)][0]
         lines.append(f"- {system}: {json.dumps(r.counterfactual, sort_keys=True)}")
     lines += ["", f"Full eval of the assistant on all three sets (index + ask): {eval_seconds:.0f} s.",
+              "Latency here is per question inside the eval loop; idle figures are in the speed section.",
               "Per-question failures: `benchmarks/out/failures-*.jsonl` (not committed; rerun `python benchmarks/compare.py`)."]
     body = "\n".join(lines)
     print(body)
