@@ -59,6 +59,7 @@ class Assistant:
         self.keyword = KeywordIndex(keyword_dir if self._writable(Path(s.index_dir)) else None)
         self.retriever = Retriever(self.store, self.keyword, self.embedder, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
         self._write_lock = threading.RLock()
+        self._suggested: tuple[str, list[str]] | None = None
         self.repaired_chunks = self.store.repair()
         self._sync_keyword(load=True)
 
@@ -253,6 +254,43 @@ class Assistant:
         n_articles, n_chunks = self.store.count()
         return {"articles": n_articles, "chunks": n_chunks, "index": self.store.location,
                 "embed_model": self.embedder.model_id, "keyword_chunks": self.keyword.n_docs}
+
+    def suggest_questions(self, n: int = 4) -> list[str]:
+        """Example questions built from the indexed articles themselves, kept only if they get an answer."""
+        from .suggest import questions_from
+
+        key = self.keyword.digest
+        if self._suggested and self._suggested[0] == key:
+            return self._suggested[1][:n]
+        out: list[str] = []
+        for info in self.articles()[:10]:
+            for q in questions_from(self.store.get_article(info.id).text):
+                if q not in out and not self.ask(q).refused:
+                    out.append(q)
+                    break
+            if len(out) >= n:
+                break
+        self._suggested = (key, out)
+        return out
+
+    def record_feedback(self, answer: Answer | dict[str, Any], vote: str) -> Path:
+        """Append a thumbs up/down on an answer to ``<index_dir>/feedback.jsonl``; returns the file."""
+        import json
+        from datetime import datetime, timezone
+
+        if vote not in ("up", "down"):
+            raise ValueError("vote must be 'up' or 'down'")
+        data = answer.model_dump(mode="json") if isinstance(answer, Answer) else dict(answer)
+        record = {
+            "time": datetime.now(timezone.utc).isoformat(), "vote": vote, "question": data.get("question"),
+            "answer": data.get("text"), "refused": data.get("refused"),
+            "citations": [{k: c.get(k) for k in ("number", "article_id", "title", "quote", "start", "end")}
+                          for c in data.get("citations", [])],
+        }
+        path = Path(self.settings.index_dir) / "feedback.jsonl"
+        with self._write_lock, open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
 
     def as_query_engine(self):
         """A LlamaIndex ``BaseQueryEngine`` over this assistant (``engine.query(q)`` -> ``Response``)."""

@@ -86,3 +86,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_app(index_dir: Path, log_path: Path, **env_overrides: str):
+    """Start `python app.py` on a free port; returns (process, url) once the page answers."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_UI_PORT": str(port),
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **env_overrides}
+    with open(log_path, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail(f"the app did not start: {log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The real app (real model, samples ingested on first start) on a free localhost port."""
+    proc, url = start_app(tmp_path_factory.mktemp("appidx"), tmp_path_factory.mktemp("log") / "app.log")
+    yield url
+    proc.terminate()
+    proc.wait(15)

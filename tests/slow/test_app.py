@@ -1,54 +1,74 @@
-"""`python app.py` on a free port: samples ingested on first start, /ask answers through gradio_client."""
+"""The running app through Gradio's HTTP API (gradio_client): ask, follow-up, refusal, upload, delete, feedback."""
 
-import os
-import subprocess
-import sys
-import time
+import json
+import re
 import urllib.request
 
 import pytest
 
-from tests.conftest import EXAMPLE_QUESTION, ROOT, free_port
+from tests.conftest import EXAMPLE_QUESTION
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path_factory.mktemp("appidx")), "ASSISTANT_UI_PORT": str(port),
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = tmp_path_factory.mktemp("log") / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"app did not start: {log.read_text()[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(15)
-
-
-def test_app_answers_the_example_over_the_api(app_url):
+def client(app_url):
     from gradio_client import Client
 
-    result = Client(app_url, verbose=False).predict(EXAMPLE_QUESTION, api_name="/ask")
+    return Client(app_url, verbose=False)
+
+
+def test_ask_returns_the_answer_as_json(client):
+    result = client.predict(EXAMPLE_QUESTION, api_name="/ask")
     assert "more than 120,000" in result["text"] and result["refused"] is False
     assert result["citations"][0]["quote"] == "Turkey already shelters more than 120,000 Syrian refugees."
+    assert result["citations"][0]["published"] == "2012-11-09"
+
+
+def test_followup_uses_the_history(client):
+    result = client.predict("and in Jordan?", [["user", EXAMPLE_QUESTION]], api_name="/chat")
+    assert result["resolved_question"] == "How many refugees does Jordan shelter?"
+
+
+def test_unanswerable_question_is_refused(client):
+    result = client.predict("Who won the 2018 World Cup?", api_name="/ask")
+    assert result["refused"] is True and result["citations"] == []
+
+
+def test_empty_question_is_an_error_not_a_crash(client):
+    with pytest.raises(Exception, match="question is empty"):
+        client.predict("   ", api_name="/ask")
+    assert "more than 120,000" in client.predict(EXAMPLE_QUESTION, api_name="/ask")["text"]
+
+
+def test_upload_then_delete(client, tmp_path):
+    from gradio_client import handle_file
+
+    good = tmp_path / "bridge.txt"
+    good.write_text("Title: Harbour bridge reopens\n\nThe harbour bridge reopened on Monday after 14 months of repairs.")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    rows = client.predict([handle_file(str(good)), handle_file(str(empty))], api_name="/upload")[0]["data"]
+    status = {r[0]: r[1] for r in rows}
+    assert status == {"bridge.txt": "added", "empty.txt": "failed"}
+    again = client.predict([handle_file(str(good))], api_name="/upload")[0]["data"]
+    assert again[0][1] == "skipped"
+    articles = client.predict(api_name="/articles")
+    [bridge] = [a for a in articles if a["title"] == "Harbour bridge reopens"]
+    assert "14 months" in client.predict("When did the harbour bridge reopen?", api_name="/ask")["text"]
+    client.predict(bridge["id"], api_name="/delete")
+    assert all(a["id"] != bridge["id"] for a in client.predict(api_name="/articles"))
+
+
+def test_feedback_is_appended_to_the_index_folder(client, app_url):
+    answer = client.predict(EXAMPLE_QUESTION, api_name="/ask")
+    assert client.predict(answer, "up", api_name="/feedback") == "recorded"
+    with pytest.raises(Exception, match="vote must be"):
+        client.predict(answer, "sideways", api_name="/feedback")
 
 
 def test_page_loads_nothing_from_a_cdn(app_url):
-    import re
-
     page = urllib.request.urlopen(app_url, timeout=10).read().decode()
     external = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"'](https?://[^\"']+)", page)
     assert [u for u in external if not u.startswith(app_url)] == []
+    assert "fonts.googleapis" not in page

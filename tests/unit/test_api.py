@@ -234,3 +234,23 @@ def test_in_memory_documents(assistant):
     report = assistant.add_documents([{"text": "The bridge opened in 1998.", "title": "Bridge", "source": "x"}, {"text": "  "}])
     assert report.added == 1 and len(report.failed) == 1
     assert assistant.articles()[0].title == "Bridge"
+
+
+def test_feedback_is_appended_as_jsonl_under_the_index(sample_assistant, tmp_path):
+    import json
+
+    ans = sample_assistant.ask(EXAMPLE_QUESTION)
+    path = sample_assistant.record_feedback(ans, "up")
+    sample_assistant.record_feedback(ans.model_dump(mode="json"), "down")
+    assert path == tmp_path / "index" / "feedback.jsonl"
+    first, second = [json.loads(line) for line in path.read_text().splitlines()]
+    assert (first["vote"], second["vote"]) == ("up", "down")
+    assert first["question"] == EXAMPLE_QUESTION and first["citations"][0]["quote"] == EXAMPLE_QUOTE
+    with pytest.raises(ValueError):
+        sample_assistant.record_feedback(ans, "maybe")
+
+
+def test_suggested_questions_come_from_the_articles_and_are_answerable(sample_assistant):
+    questions = sample_assistant.suggest_questions()
+    assert questions and all(not sample_assistant.ask(q).refused for q in questions)
+    assert "How many Syrian refugees does Turkey shelter?" in questions
