@@ -240,7 +240,8 @@ def eval_(
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Ask only the first N questions.")] = None,
     failures: Annotated[
-        Optional[Path], typer.Option(help="Write the questions not handled right to this JSONL file.")
+        Optional[Path],
+        typer.Option(help="JSONL file for the questions not handled right (default: eval-failures-<dataset>.jsonl)."),
     ] = None,
 ) -> None:
     """Score the assistant on a dataset: accuracy, refusals, citation precision, numbers, retrieval, latency."""
@@ -256,9 +257,9 @@ def eval_(
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         with _handled():
             report = _open(index_dir or Path(tmp)).evaluate(data, limit=limit)
-    if failures:
-        n = write_failures(report, failures)
-        _console(stderr=True).print(f"{n} failures written to {failures}")
+    failures = failures or Path(f"eval-failures-{report.dataset}.jsonl")
+    n = write_failures(report, failures)
+    _console(stderr=True).print(f"{n} questions not handled right written to {failures}")
     if json_out:
         typer.echo(json.dumps(report.summary(), indent=2))
         return
