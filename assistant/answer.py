@@ -41,7 +41,9 @@ def refusal_text(question: str, empty_index: bool = False) -> str:
 
 
 def _with_marker(sentence: str, number: int) -> str:
-    body = sentence.rstrip()
+    """The sentence followed by its [n]; bracketed numbers already in the article text become (n), so a
+    fake "[1]" planted in an article can never pass for one of our citation markers."""
+    body = re.sub(r"\[(\d+)\]", r"(\1)", sentence.rstrip())
     match = re.search(r"([.!?]+[\"'”’)]*)$", body)
     if match:
         return f"{body[: match.start()]} [{number}]{match.group()}"

@@ -158,7 +158,9 @@ class Assistant:
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestionError("the question is empty: type a question about your articles")
-        question = " ".join(question.split())
+        question = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+        if not question or not any(ch.isalnum() for ch in question):
+            raise InvalidQuestionError("the question has no words: type a question about your articles")
         if len(question) > self.settings.max_question_chars:
             raise InvalidQuestionError(
                 f"the question is {len(question):,} characters long; the limit is "

@@ -47,11 +47,23 @@ def discover(paths: Iterable[str | os.PathLike]) -> Iterator[FileItem]:
         if not path.exists():
             yield FileItem(str(path), problem=f"{path}: no such file or folder", missing=True)
         elif path.is_dir():
+            top = path.resolve()
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith("."):
-                        yield _file_item(Path(root) / name)
+                    if name.startswith("."):
+                        continue
+                    file = Path(root) / name
+                    if file.is_symlink():
+                        try:
+                            target = file.resolve(strict=True)
+                        except (OSError, RuntimeError):  # dangling link or a loop
+                            yield FileItem(str(file), problem="broken symbolic link (missing target or a loop)")
+                            continue
+                        if not target.is_relative_to(top):
+                            yield FileItem(str(file), problem=f"symbolic link to {target}, outside {top}: not followed")
+                            continue
+                    yield _file_item(file)
         else:
             yield _file_item(path)
 

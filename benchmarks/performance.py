@@ -59,7 +59,7 @@ def main() -> None:
     index = Path(tempfile.mkdtemp()) / "index"
     a = Assistant(index_dir=index, embedder=embedder)
     t = time.perf_counter()
-    report = a.add_documents(docs)
+    a.add_documents(docs)
     ingest_s = time.perf_counter() - t
     n_articles, n_chunks = a.store.count()
 

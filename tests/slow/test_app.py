@@ -1,6 +1,5 @@
 """The running app through Gradio's HTTP API (gradio_client): ask, follow-up, refusal, upload, delete, feedback."""
 
-import json
 import re
 import urllib.request
 

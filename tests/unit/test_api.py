@@ -40,7 +40,7 @@ def test_example_question_is_answered_with_the_exact_sentence(sample_assistant):
 
 
 def test_junk_never_reaches_chunks_or_answers(sample_assistant):
-    for chunk_id, text, _ in sample_assistant.store.iter_chunks():
+    for _, text, _ in sample_assistant.store.iter_chunks():
         assert "Loading article content" not in text
     [info] = sample_assistant.articles()
     assert "Loading article content" not in sample_assistant.article(info.id).text
@@ -196,7 +196,7 @@ def test_very_long_question_names_the_limit(sample_assistant):
         sample_assistant.ask("x" * 10_000)
 
 
-@pytest.mark.parametrize("question", ["¿Cuántos refugiados acoge Turquía?", "土耳其收容了多少难民？", "?!...", "' OR 1=1; --"])
+@pytest.mark.parametrize("question", ["¿Cuántos refugiados acoge Turquía?", "土耳其收容了多少难民？", "' OR 1=1; --"])
 def test_odd_questions_get_a_verified_answer_or_a_refusal(sample_assistant, question):
     ans = sample_assistant.ask(question)
     assert ans.refused or ans.citations
