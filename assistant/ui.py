@@ -392,6 +392,6 @@ def launch(settings: Settings | None = None) -> None:
     print(f"News assistant on http://{settings.ui_host}:{settings.ui_port} (index: {assistant.store.location})")
     demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.ui_host, server_port=settings.ui_port, auth=auth, share=False, show_error=True,
-        max_file_size=f"{settings.max_upload_mb:g}mb", theme=theme(), css=CSS, head=HEAD, footer_links=[],
+        max_file_size=int(settings.max_upload_mb * 2**20), theme=theme(), css=CSS, head=HEAD, footer_links=[],
         quiet=True,
     )
