@@ -38,9 +38,6 @@ class Settings(BaseSettings):
         description="Embedding model: 'all-MiniLM-L6-v2' (packaged, default) or a local sentence-transformers folder.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
-    rerank_model: str | None = Field(
-        None, description="Optional local cross-encoder folder; unset = sentence-level similarity + term overlap."
-    )
     top_k_dense: int = Field(20, ge=1, le=500)
     top_k_bm25: int = Field(20, ge=1, le=500)
     top_k_rerank: int = Field(8, ge=1, le=100, description="Chunks whose sentences are scored for the answer.")

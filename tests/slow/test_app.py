@@ -71,3 +71,24 @@ def test_page_loads_nothing_from_a_cdn(app_url):
     external = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"'](https?://[^\"']+)", page)
     assert [u for u in external if not u.startswith(app_url)] == []
     assert "fonts.googleapis" not in page
+
+
+def test_questions_are_answered_while_an_upload_is_indexing(app_url, tmp_path):
+    import time
+
+    from gradio_client import Client, handle_file
+
+    big = tmp_path / "long-report.txt"
+    big.write_text("Title: Long report\n\n" + " ".join(
+        f"In district {i}, inspectors counted {i * 13} damaged houses and {i * 7} closed schools." for i in range(3000)))
+    uploader, asker = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    job = uploader.submit([handle_file(str(big))], api_name="/upload")
+    time.sleep(3)  # the upload is now being embedded
+    started = time.perf_counter()
+    answer = asker.predict("How many refugees does Turkey shelter?", api_name="/ask")
+    waited = time.perf_counter() - started
+    assert "more than 120,000" in answer["text"]
+    assert not job.done(), "the upload finished too fast to prove anything; make the file larger"
+    assert waited < 10, f"the question waited {waited:.1f} s behind the upload"
+    rows = job.result(timeout=600)[0]["data"]
+    assert rows[0][1] == "added"
