@@ -61,6 +61,8 @@ class Assistant:
         self._write_lock = threading.RLock()
         self._suggested: tuple[str, list[str]] | None = None
         self.repaired_chunks = self.store.repair()
+        self._checked_at = 0.0
+        self._generation = self.store.generation() if s.chroma_url else ""
         self._sync_keyword(load=True)
 
     @staticmethod
@@ -75,6 +77,27 @@ class Assistant:
             self.keyword.load()
         if self.keyword.digest == ids_digest(self.store.chunk_ids()):
             return
+        self._rebuild_keyword()
+
+    def _maybe_refresh(self) -> None:
+        """With a shared Chroma server, pick up other processes' writes (checked at most once a second)."""
+        if not self.settings.chroma_url or time.monotonic() - self._checked_at < 1.0:
+            return
+        self._checked_at = time.monotonic()
+        try:
+            generation = self.store.generation()
+        except Exception as exc:  # a server hiccup must not fail the question; the next check retries
+            log.warning("could not check the Chroma server for changes: %s", exc)
+            return
+        if generation != self._generation:
+            with self._write_lock:
+                self._sync_keyword()
+                self._generation = generation
+
+    def _after_write(self) -> None:
+        """After this process changed the index: tell other processes, and rebuild the keyword index."""
+        if self.settings.chroma_url:
+            self._generation = self.store.bump_generation()
         self._rebuild_keyword()
 
     def _rebuild_keyword(self) -> None:
@@ -111,7 +134,7 @@ class Assistant:
                     progress(done, len(items), item.path)
             batch.flush(report)
             if report.added or report.updated:
-                self._rebuild_keyword()
+                self._after_write()
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -149,7 +172,7 @@ class Assistant:
                     report.record(FileResult(path=doc.source_key, status="failed", reason=str(exc)))
             batch.flush(report)
             if report.added or report.updated:
-                self._rebuild_keyword()
+                self._after_write()
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -171,6 +194,7 @@ class Assistant:
     def ask(self, question: str, history: History = None, where: dict | None = None) -> Answer:
         """Answer ``question`` from the indexed articles, or refuse when they do not hold the answer."""
         question = self._check_question(question)
+        self._maybe_refresh()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         resolved, kind = resolve_followup(question, history)
@@ -214,6 +238,7 @@ class Assistant:
     def search(self, query: str, k: int | None = None, where: dict | None = None) -> list[Chunk]:
         """The chunks hybrid retrieval finds for ``query``, best first (no answer composition)."""
         query = self._check_question(query)
+        self._maybe_refresh()
         q_vec = self.embedder.encode_one(query)
         return [c.chunk for c in self.retriever.retrieve(query, q_vec, where=where, limit=k)]
 
@@ -242,6 +267,7 @@ class Assistant:
     # ------------------------------------------------------------------ articles
 
     def articles(self) -> list[ArticleInfo]:
+        self._maybe_refresh()
         return self.store.list_articles()
 
     def article(self, article_id: str) -> Article:
@@ -250,7 +276,7 @@ class Assistant:
     def delete(self, article_id: str) -> None:
         with self._write_lock:
             self.store.delete_article(article_id)
-            self._rebuild_keyword()
+            self._after_write()
 
     def stats(self) -> dict[str, Any]:
         n_articles, n_chunks = self.store.count()

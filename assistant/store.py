@@ -98,9 +98,11 @@ class ChromaStore:
         self.dim = dim
         self._client = _open_client(self.index_dir, chroma_url)
         stamp = {"embed_model": model_id, "embed_dim": dim, "schema": SCHEMA_VERSION}
+        self._stamp = stamp
+        self._articles_name = f"{prefix}_articles"
         try:
             self.chunks = self._collection(f"{prefix}_chunks", stamp)
-            self.articles = self._collection(f"{prefix}_articles", stamp)
+            self.articles = self._collection(self._articles_name, stamp)
             self._max_batch = self._client.get_max_batch_size()
         except EmbedderMismatchError:
             raise
@@ -120,6 +122,20 @@ class ChromaStore:
                 f"--index-dir {self.index_dir}` and ingest your articles again (or pick a new ASSISTANT_INDEX_DIR)."
             )
         return collection
+
+    # ------------------------------------------------------------------ change tracking (several processes)
+
+    def generation(self) -> str:
+        """A token that changes on every write by any process sharing this Chroma (read fresh from the server)."""
+        fresh = self._client.get_collection(self._articles_name, embedding_function=None)
+        return str((fresh.metadata or {}).get("generation", ""))
+
+    def bump_generation(self) -> str:
+        import uuid
+
+        token = uuid.uuid4().hex
+        self.articles.modify(metadata={**self._stamp, "generation": token})
+        return token
 
     # ------------------------------------------------------------------ writes
 

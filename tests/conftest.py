@@ -120,3 +120,36 @@ def app_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    """A real `chroma run` server on a free localhost port, for the module."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = Path(sys.executable).with_name("chroma")
+    if not chroma.exists():
+        found = shutil.which("chroma")
+        if not found:
+            pytest.skip("the chroma CLI is not installed")
+        chroma = Path(found)
+    port = free_port()
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("srv")), "--port", str(port),
+                             "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the chroma server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
