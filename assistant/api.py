@@ -164,12 +164,17 @@ class Assistant:
         with self._write_lock:
             batch = _Batch(self)
             for i, doc in enumerate(documents):
+                has_path = isinstance(doc, RawDocument) or bool(doc.get("path"))
                 if isinstance(doc, dict):
-                    doc = RawDocument(**{"path": f"<memory>#{i}", **doc})
+                    doc = RawDocument(**{**doc, "path": doc.get("path") or f"<memory>#{i}"})
                 try:
-                    batch.add(to_article(doc), report)
+                    article = to_article(doc)
                 except IngestError as exc:
                     report.record(FileResult(path=doc.source_key, status="failed", reason=str(exc)))
+                    continue
+                if not has_path:  # no source to replace: a record without a path never updates another
+                    article.path = None
+                batch.add(article, report)
             batch.flush(report)
             if report.added or report.updated:
                 self._after_write()

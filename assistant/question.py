@@ -18,6 +18,14 @@ DATE_PATTERN = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year))\b",
     re.IGNORECASE,
 )
+# Date expressions other than a bare year: "Jul 21, 2020", "21 July", "2020-07-21", "Monday" (a bare 1672 may
+# well be a quantity, so for how-many questions only these are set aside).
+DATE_EXPRESSION = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?(?:\s+\d{{4}})?|"
+    rf"(?:{_MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al|bin|la|del))*")
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -80,7 +88,7 @@ def analyze(question: str, kind: str | None = None) -> QueryInfo:
 def answers_kind(sentence: str, info: QueryInfo) -> bool:
     """Does the sentence contain the kind of thing the question asks for (beyond what the question says)?"""
     if info.kind == "number":
-        undated = DATE_PATTERN.sub(" ", sentence)  # "Jul 21, 2020 ..." is when, not how much
+        undated = DATE_EXPRESSION.sub(" ", sentence)  # "Jul 21, 2020 ..." is when, not how much
         new = [n for n in numbers(undated) if n not in info.numbers]
         return bool(new) or bool(_NUMBER_WORDS.search(undated) and not numbers(undated))
     if info.kind == "date":

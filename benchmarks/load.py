@@ -72,6 +72,8 @@ def main() -> None:
         latencies: list[float] = []
         errors: list[str] = []
         mixed: list[str] = []
+        refused: list[int] = []
+        wrong: list[str] = []
         lock = threading.Lock()
         stop = time.monotonic() + SECONDS
         ingest_done = {}
@@ -88,10 +90,15 @@ def main() -> None:
                         errors.append(f"user {k}: {exc}")
                     continue
                 ms = (time.perf_counter() - t) * 1000
+                others = [v for j, (_, v) in questions.items() if j != k and v in answer["text"]]
                 with lock:
                     latencies.append(ms)
-                    if expected not in answer["text"]:
+                    if others:  # another user's figure: answers crossed between sessions
                         mixed.append(f"user {k} got: {answer['text'][:80]}")
+                    elif answer["refused"]:
+                        refused.append(k)
+                    elif expected not in answer["text"]:
+                        wrong.append(f"user {k} got: {answer['text'][:80]}")
 
         def ingester() -> None:
             c = Client(url, verbose=False)
@@ -125,6 +132,7 @@ def main() -> None:
 
     result = {
         "users": USERS, "seconds": SECONDS, "asks": len(latencies), "errors": len(errors), "mixed": len(mixed),
+        "refused": len(refused), "wrong": len(wrong), "wrong_examples": wrong[:3],
         "p50_ms": pct(latencies, 0.5), "p95_ms": pct(latencies, 0.95), "throughput_per_s": len(latencies) / SECONDS,
         "idle_p50_ms": pct(idle, 0.5), "idle_p95_ms": pct(idle, 0.95), "ingest": ingest_done,
         "articles_after": articles, "peak_rss_mb": peak, "rss_median_mb": statistics.median(rss_samples) if rss_samples else None,
@@ -142,6 +150,8 @@ uploading {INGEST_ARTICLES} articles (5 JSONL files of {INGEST_ARTICLES // 5}) t
 | questions answered | {len(latencies)} ({result['throughput_per_s']:.1f}/s) |
 | errors | **{len(errors)}** |
 | answers with another user's figure (mixing) | **{len(mixed)}** |
+| answers with the user's own figure | {len(latencies) - len(mixed) - len(refused) - len(wrong)} |
+| refusals / other answers | {len(refused)} / {len(wrong)} |
 | latency under load p50 / p95 | {result['p50_ms']:.0f} ms / {result['p95_ms']:.0f} ms |
 | latency idle (one user, same questions) p50 / p95 | {result['idle_p50_ms']:.0f} ms / {result['idle_p95_ms']:.0f} ms |
 | upload of {INGEST_ARTICLES} articles during the load | {ingest_done.get('added', 0)} added in {ingest_done.get('seconds', float('nan')):.0f} s |

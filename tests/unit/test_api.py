@@ -254,3 +254,13 @@ def test_suggested_questions_come_from_the_articles_and_are_answerable(sample_as
     questions = sample_assistant.suggest_questions()
     assert questions and all(not sample_assistant.ask(q).refused for q in questions)
     assert "How many Syrian refugees does Turkey shelter?" in questions
+
+
+def test_in_memory_batches_never_replace_each_other(assistant):
+    assistant.add_documents([{"text": f"Station {k} recorded {k * 10 + 1} millimetres."} for k in range(3)])
+    assistant.add_documents([{"text": f"Trader {k} sold {k * 7 + 2} crates."} for k in range(3)])
+    assert len(assistant.articles()) == 6
+    # with a path, a record does replace the earlier version from the same path
+    assistant.add_documents([{"text": "Version one of the story.", "path": "feed#1"}])
+    report = assistant.add_documents([{"text": "Version two of the story.", "path": "feed#1"}])
+    assert report.updated == 1 and len(assistant.articles()) == 7

@@ -87,3 +87,12 @@ def test_a_sentence_longer_than_a_chunk_is_cut_at_spaces():
     chunks = chunk_article(article, chunk_size=500)
     assert all(len(c.text) <= 500 for c in chunks)
     assert all(article.text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_number_questions_accept_year_like_quantities_but_not_dates():
+    from assistant.question import analyze, answers_kind
+
+    info = analyze("How many millimetres of rain did station 15 record?")
+    assert answers_kind("Station 15 recorded 1672 millimetres of rain.", info)
+    assert not answers_kind("Jul 21, 2020 ... Station 15 report.", info)
+    assert not answers_kind("Station 15 was inspected on Monday.", info)
