@@ -9,13 +9,15 @@ writes its own text is held to the same rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from .models import Article, Citation
+from .news import as_of, long_date
 from .question import QueryInfo
 from .retrieval import ScoredSentence
-from .textutil import normalize_space, numbers
+from .textutil import normalize_space, numbers, terms
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
 
@@ -50,34 +52,100 @@ def _with_marker(sentence: str, number: int) -> str:
     return f"{body} [{number}]"
 
 
+def _published(ev: ScoredSentence) -> date | None:
+    value = ev.meta.get("published")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def figures(sentence: str, info: QueryInfo) -> list[tuple[str, frozenset[str]]]:
+    """(number, words of what it counts) pairs beyond the question's own numbers and dates:
+    "more than 50,000 registered Syrian refugees" -> ("50000", {"regist", "syrian", "refuge"})."""
+    from .question import DATE_EXPRESSION
+
+    text = DATE_EXPRESSION.sub(" ", sentence)
+    out = []
+    for m in re.finditer(r"(\d[\d,.]*\d|\d)((?:\s+[A-Za-z]+){1,3})", text):
+        number = m.group(1).replace(",", "")
+        if number not in info.numbers:
+            out.append((number, frozenset(terms(m.group(2)))))
+    return out
+
+
+def units(sentence: str, info: QueryInfo) -> set[str]:
+    return {u for _, words in figures(sentence, info) for u in words}
+
+
+def _same_quantity(a: ScoredSentence, b: ScoredSentence, info: QueryInfo) -> bool:
+    """Two sentences report a figure for the same thing: a shared unit word and similar wording."""
+    units_a, units_b = units(a.span.text, info), units(b.span.text, info)
+    ta, tb = set(terms(a.span.text)) - set(numbers(a.span.text)), set(terms(b.span.text)) - set(numbers(b.span.text))
+    return bool(units_a & units_b) and len(ta & tb) / max(len(ta | tb), 1) >= 0.3
+
+
 def select_evidence(
-    scored: Sequence[ScoredSentence], threshold: float, max_citations: int, margin: float = 0.04
-) -> list[ScoredSentence]:
-    """The best sentence if it clears the threshold and is of the asked kind, plus near-equal ones."""
-    if not scored:
-        return []
+    scored: Sequence[ScoredSentence], threshold: float, max_citations: int, info: QueryInfo | None = None,
+    prefer_recent: bool = False, margin: float = 0.04, conflict_margin: float = 0.12,
+) -> tuple[list[ScoredSentence], bool]:
+    """(evidence sentences, whether they report conflicting figures).
+
+    The best sentence must clear the threshold and be of the asked kind. Near-equal sentences from other
+    articles join it; one sentence per near-duplicate group (syndicated copies are cited once). With
+    ``prefer_recent`` the newest of the near-equal sentences leads. For a how-many question, sentences giving a
+    *different* figure for the same thing are all kept, newest first: the conflict is shown, never hidden.
+    """
+    if not scored or scored[0].score < threshold or not scored[0].features.get("kind", 1.0):
+        return [], False
     best = scored[0]
-    if best.score < threshold or not best.features.get("kind", 1.0):
-        return []
-    chosen = [best]
-    seen_text = {normalize_space(best.span.text).lower()}
-    for cand in scored[1:]:
-        if len(chosen) >= max_citations or cand.score < max(threshold, best.score - margin):
+    eligible: list[ScoredSentence] = []
+    seen_text: set[str] = set()
+    group_article: dict[str, str] = {}  # a near-duplicate group is cited through one article only
+    for cand in scored:
+        if cand.score < max(threshold, best.score - conflict_margin):
             break
         key = normalize_space(cand.span.text).lower()
-        if key in seen_text or not cand.features.get("kind", 1.0):
+        group = cand.meta.get("group") or cand.chunk.article_id
+        if not cand.features.get("kind", 1.0) or key in seen_text:
+            continue
+        if group_article.setdefault(group, cand.chunk.article_id) != cand.chunk.article_id:
             continue
         seen_text.add(key)
+        eligible.append(cand)
+    if prefer_recent:
+        close = [c for c in eligible if c.score >= best.score - conflict_margin]
+        best = max(close, key=lambda c: (_published(c) or date.min, c.score))
+    if info is not None and info.kind == "number":
+        best_figures = {n for n, _ in figures(best.span.text, info)}
+        rivals = [c for c in eligible if c is not best and _same_quantity(best, c, info)
+                  and {n for n, _ in figures(c.span.text, info)} - best_figures]
+        if rivals:
+            chosen = [best]
+            for c in rivals:
+                if len(chosen) < max(max_citations, 3):
+                    chosen.append(c)
+            if prefer_recent:
+                return [best], False
+            return sorted(chosen, key=lambda c: _published(c) or date.min, reverse=True), True
+    chosen = [best]
+    for cand in eligible:
+        if len(chosen) >= max_citations:
+            break
+        if cand is best or cand.score < max(threshold, best.score - margin):
+            continue
         chosen.append(cand)
-    return chosen
+    return chosen, False
 
 
-def compose(info: QueryInfo, evidence: Sequence[ScoredSentence]) -> Draft:
+def compose(info: QueryInfo, evidence: Sequence[ScoredSentence], conflict: bool = False) -> Draft:
+    """The answer text: the quoted sentences with [n]; figures carry their article's date and source."""
     if not evidence:
         return Draft(refusal_text(info.text), [], True, 0.0)
     citations, parts = [], []
     for number, ev in enumerate(evidence, start=1):
         meta = ev.meta
+        published = _published(ev)
         citations.append(
             Citation(
                 number=number,
@@ -85,23 +153,38 @@ def compose(info: QueryInfo, evidence: Sequence[ScoredSentence]) -> Draft:
                 title=meta.get("title") or "Untitled article",
                 source=meta.get("source") or None,
                 url=meta.get("url") or None,
-                published=meta.get("published") or None,
+                published=published,
                 quote=ev.span.text,
                 start=ev.span.start,
                 end=ev.span.end,
                 score=round(ev.score, 4),
             )
         )
-        parts.append(_with_marker(ev.span.text, number))
-    return Draft(" ".join(parts), citations, False, evidence[0].score)
+        sentence = _with_marker(ev.span.text, number)
+        if info.kind == "number":
+            sentence = f"{as_of(published, meta.get('source') or None)}: {sentence}"
+        parts.append(sentence)
+    text = " ".join(parts)
+    if conflict:
+        text = f"The articles give different figures, newest first. {text}"
+    return Draft(text, citations, False, evidence[0].score)
 
 
-def verify(draft: Draft, articles: Mapping[str, Article]) -> list[str]:
-    """Problems found in a draft: quotes that are not in their article, numbers without a cited source."""
+def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterable[str] = ()) -> list[str]:
+    """Problems found in a draft: quotes that are not in their article, numbers without a cited source.
+
+    A number in the text must come from a cited quote, or from a cited article's own metadata shown with it
+    (its date, its source's name), or from ``extra_numbers`` (counts and periods of a collection answer).
+    """
     problems: list[str] = []
     if draft.refused:
         return problems
-    numbers_cited: set[str] = set()
+    numbers_cited: set[str] = set(extra_numbers)
+    for cit in draft.citations:
+        if cit.published:
+            numbers_cited.update(numbers(long_date(cit.published)))
+        for name in [cit.source or "", *cit.also_reported_by]:
+            numbers_cited.update(numbers(name))
     for cit in draft.citations:
         article = articles.get(cit.article_id)
         if article is None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import compose, refusal_text, select_evidence, verify
+from .news import NearDuplicates, minhash, minhash_hex, minhash_from_hex, parse_time
 from .chunking import chunk_article
 from .config import Settings
 from .embeddings import Embedder, load_embedder
@@ -32,6 +35,13 @@ History = Sequence[tuple[str, str]] | None
 Progress = Callable[[int, int, str], None]
 
 
+def _and(*filters: dict | None) -> dict | None:
+    present = [f for f in filters if f]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else {"$and": present}
+
+
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
@@ -45,7 +55,7 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | os.PathLike | None = None, *, settings: Settings | None = None,
-                 embedder: Embedder | None = None, **overrides: Any):
+                 embedder: Embedder | None = None, clock: Callable[[], date] | None = None, **overrides: Any):
         if index_dir is not None:
             overrides["index_dir"] = Path(index_dir)
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
@@ -59,6 +69,8 @@ class Assistant:
         self.keyword = KeywordIndex(keyword_dir if self._writable(Path(s.index_dir)) else None)
         self.retriever = Retriever(self.store, self.keyword, self.embedder, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
         self._write_lock = threading.RLock()
+        self.clock = clock or date.today  # "last week" and "latest" are relative to it
+        self._near: NearDuplicates | None = None
         self._suggested: tuple[str, list[str]] | None = None
         self.repaired_chunks = self.store.repair()
         self._checked_at = 0.0
@@ -110,6 +122,15 @@ class Assistant:
             self.keyword.save()
         except OSError as exc:
             log.warning("could not save the keyword index (%s); it stays in memory", exc)
+
+    def near_duplicates(self) -> NearDuplicates:
+        """MinHash LSH of the stored articles, built on first use from the signatures kept in Chroma."""
+        if self._near is None:
+            near = NearDuplicates()
+            for article_id, signature, group in self.store.signatures():
+                near.add(article_id, minhash_from_hex(signature), group)
+            self._near = near
+        return self._near
 
     def refresh(self) -> None:
         """Pick up articles that another process added to a shared Chroma server."""
@@ -203,31 +224,71 @@ class Assistant:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         resolved, kind = resolve_followup(question, history)
-        info = analyze(resolved, kind)
+        time_filter = parse_time(resolved, self.clock())
+        search_text = resolved
+        if time_filter and time_filter.phrase:  # the period filters by date; its words and numbers are not evidence
+            search_text = re.sub(re.escape(time_filter.phrase), " ", resolved, flags=re.I).strip() or resolved
+        info = analyze(search_text, kind)
+        described = time_filter.describe() if time_filter else None
         if self.keyword.n_docs == 0 and self.store.count()[1] == 0:
-            return Answer(question=question, resolved_question=resolved, text=refusal_text(question, True), refused=True)
+            return Answer(question=question, resolved_question=resolved, text=refusal_text(question, True),
+                          refused=True, kind="refusal")
+        from .collection import answer_collection, detect
+
+        request = detect(resolved)
+        if request is not None:
+            draft, extra = answer_collection(self, request, time_filter)
+            return self._finish(question, resolved, draft, extra, "collection", described, timings, t0, draft.confidence)
+        prefer_recent = bool(time_filter and time_filter.prefer_recent)
+        date_where = time_filter.where() if time_filter else None
+        draft, conflict, confidence = self._extract(search_text, info, _and(where, date_where), prefer_recent, timings)
+        if draft.refused and date_where:
+            # "in 2019" may date the event rather than the article ("Who won Wimbledon in 2019?"): look again in
+            # every article, with the period kept as words the evidence must contain
+            draft, conflict, confidence = self._extract(resolved, analyze(resolved, kind), where, prefer_recent, timings)
+            if described is not None:
+                described["applied"] = False
+        elif described is not None:
+            described["applied"] = bool(date_where)
+        return self._finish(question, resolved, draft, (), "conflict" if conflict else "answer", described, timings,
+                            t0, confidence)
+
+    def _extract(self, text: str, info, where: dict | None, prefer_recent: bool, timings: dict[str, float]):
+        """Retrieve, rerank and pick evidence for one formulation of the question: (draft, conflict, confidence)."""
         t = time.perf_counter()
-        q_vec = self.embedder.encode_one(resolved)
+        q_vec = self.embedder.encode_one(text)
         timings["embed"] = _ms(t)
         t = time.perf_counter()
-        cands = self.retriever.retrieve(resolved, q_vec, where=where)
+        cands = self.retriever.retrieve(text, q_vec, where=where)
         timings["retrieve"] = _ms(t)
         t = time.perf_counter()
         scored = self.retriever.rerank_sentences(info, q_vec, cands)
         timings["rerank"] = _ms(t)
-        t = time.perf_counter()
         s = self.settings
-        evidence = select_evidence(scored, s.refusal_threshold, s.max_citations)
-        draft = compose(info, evidence)
+        evidence, conflict = select_evidence(scored, s.refusal_threshold, s.max_citations, info, prefer_recent=prefer_recent)
+        return compose(info, evidence, conflict), conflict, (scored[0].score if scored else 0.0)
+
+    def _finish(self, question: str, resolved: str, draft, extra_numbers, kind: str, time_filter: dict | None,
+                timings: dict[str, float], t0: float, confidence: float) -> Answer:
+        """Fill citations from the stored articles, add syndication notes, verify, and build the Answer."""
+        t = time.perf_counter()
         articles = self.store.get_articles([c.article_id for c in draft.citations])
         for cit in draft.citations:
-            if cit.article_id in articles:
-                art = articles[cit.article_id]
-                cit.title, cit.source, cit.url, cit.published = art.title, art.source, art.url, art.published
-        problems = verify(draft, articles)
+            art = articles.get(cit.article_id)
+            if art is None:
+                continue
+            cit.title, cit.source, cit.url, cit.published = art.title, art.source, art.url, art.published
+            if art.group:
+                others = sorted({m.source for m in self.store.group_members(art.group)
+                                 if m.id != art.id and m.source and m.source != art.source})
+                if others:
+                    cit.also_reported_by = others
+                    draft.text = draft.text.replace(f"[{cit.number}]", f"[{cit.number}] (also reported by "
+                                                    f"{', '.join(others)})", 1)
+        problems = verify(draft, articles, extra_numbers)
         if problems:  # never show an answer that fails verification
             log.warning("answer failed verification, refusing: %s", problems)
-            draft = compose(info, [])
+            draft.text, draft.citations, draft.refused = refusal_text(question), [], True
         timings["answer"] = _ms(t)
         timings["total"] = _ms(t0)
         return Answer(
@@ -236,7 +297,9 @@ class Assistant:
             text=draft.text,
             citations=draft.citations,
             refused=draft.refused,
-            confidence=round(scored[0].score if scored else 0.0, 4),
+            kind="refusal" if draft.refused else kind,
+            time_filter=time_filter,
+            confidence=round(confidence, 4),
             timings=timings,
         )
 
@@ -281,6 +344,8 @@ class Assistant:
     def delete(self, article_id: str) -> None:
         with self._write_lock:
             self.store.delete_article(article_id)
+            if self._near is not None:
+                self._near.remove(article_id)
             self._after_write()
 
     def stats(self) -> dict[str, Any]:
@@ -367,17 +432,23 @@ class _Batch:
             if article.id in existing:
                 self._skip(article, report)
         by_path = store.ids_for_paths([a.path for a in fresh if a.path])
-        items = []
+        near = self.a.near_duplicates()
+        items, signatures = [], {}
         for article in fresh:
             chunks = chunk_article(article, s.chunk_size, s.chunk_overlap_sentences)
             article.n_chunks = len(chunks)
+            signature = minhash(article.text)
+            article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
+            near.add(article.id, signature, article.group)
+            signatures[article.id] = minhash_hex(signature)
             items.append((article, chunks))
         vectors = self.a.embedder.encode([c.text for _, chunks in items for c in chunks])
-        store.add_articles(items, vectors)
+        store.add_articles(items, vectors, signatures)
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
             for old_id in old:
                 store.delete_article(old_id)
+                near.remove(old_id)
             report.chunks += len(chunks)
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))

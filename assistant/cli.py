@@ -168,10 +168,29 @@ def chat(index_dir: IndexDir = None) -> None:
 def articles(
     index_dir: IndexDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    groups: Annotated[bool, typer.Option("--groups", help="Show near-duplicate groups (syndicated copies).")] = False,
 ) -> None:
-    """List the indexed articles."""
+    """List the indexed articles (with --groups: only groups of near-copies of the same story)."""
     with _handled():
         items = _open(index_dir).articles()
+    if groups:
+        by_group: dict[str, list] = {}
+        for a in items:
+            by_group.setdefault(a.group or a.id, []).append(a)
+        multi = {g: members for g, members in by_group.items() if len(members) > 1}
+        if json_out:
+            typer.echo(json.dumps({g: [m.model_dump(mode="json") for m in ms] for g, ms in multi.items()}, indent=2))
+            return
+        from rich.markup import escape
+
+        console = _console()
+        if not multi:
+            console.print("No near-duplicate groups: every article is its own story.")
+        for g, members in multi.items():
+            console.print(f"[bold]{len(members)} articles[/] in group {g[:12]}:")
+            for m in members:
+                console.print(f"  {m.id[:12]}  {escape(m.source or '')} — {escape(m.title)} ({m.published or 'undated'})")
+        return
     if json_out:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in items], indent=2))
         return

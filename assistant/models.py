@@ -37,6 +37,7 @@ class Article(BaseModel):
     path: str | None = Field(None, description="The file (and record) it came from.")
     ingested_at: datetime | None = None
     n_chunks: int = 0
+    group: str | None = Field(None, description="Near-duplicate group (syndicated copies share one).")
 
 
 class ArticleInfo(BaseModel):
@@ -52,6 +53,7 @@ class ArticleInfo(BaseModel):
     ingested_at: datetime | None = None
     n_chunks: int = 0
     n_chars: int = 0
+    group: str | None = None
 
 
 class Span(BaseModel):
@@ -82,6 +84,7 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float = 0.0
+    also_reported_by: list[str] = Field(default_factory=list, description="Other outlets with a near-copy of the article.")
 
 
 class Answer(BaseModel):
@@ -91,6 +94,8 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     refused: bool = False
     confidence: float = 0.0
+    kind: Literal["answer", "conflict", "collection", "refusal"] = "answer"
+    time_filter: dict | None = Field(None, description="The time the question is about, as understood.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
 
 

@@ -51,6 +51,8 @@ def question_kind(question: str) -> str:
     q = question.lower().strip()
     if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|percent|number|share|amount)\b|\bhow (?:old|long|far|big|large|tall)\b", q):
         return "number"
+    if re.search(r"\b(?:number|figure|count|total|tally) of\b", q) and re.match(r"^(?:what|how|and)", q):
+        return "number"
     if re.search(r"\b(?:revenue|price|cost|score|population|salary|budget|gdp|rate|death toll|toll)\b", q) and re.match(
         r"^(?:what|how)", q
     ):
@@ -131,4 +133,4 @@ def resolve_followup(question: str, history: Sequence[tuple[str, str]] | None) -
     else:
         resolved = f"{prev.rstrip(' ?')} {rest}?" if rest else prev
     own_kind = question_kind(question) if _WH.search(question) else None
-    return resolved, own_kind or prev_kind
+    return resolved, own_kind if own_kind not in (None, "other") else prev_kind

@@ -136,14 +136,20 @@ def _matches(meta: dict, where: dict) -> bool:
         value = meta.get(key)
         if isinstance(cond, dict):
             for op, target in cond.items():
-                ok = {
-                    "$eq": value == target, "$ne": value != target,
-                    "$gt": value is not None and value > target, "$gte": value is not None and value >= target,
-                    "$lt": value is not None and value < target, "$lte": value is not None and value <= target,
-                    "$in": value in target, "$nin": value not in target,
-                }.get(op, True)
-                if not ok:
+                if not _compare(op, value, target):
                     return False
         elif value != cond:
             return False
     return True
+
+
+def _compare(op: str, value, target) -> bool:
+    if op == "$eq":
+        return value == target
+    if op == "$ne":
+        return value != target
+    if op in ("$in", "$nin"):
+        return (value in target) == (op == "$in")
+    if value is None:
+        return False
+    return {"$gt": value > target, "$gte": value >= target, "$lt": value < target, "$lte": value <= target}.get(op, True)

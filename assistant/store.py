@@ -139,7 +139,8 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
+                     signatures: dict[str, str] | None = None) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
         ``vectors`` holds the chunk vectors of all items, in order.
@@ -154,6 +155,7 @@ class ChromaStore:
                 "source": _meta_value(article.source),
                 "published": _meta_value(article.published),
                 "published_ord": article.published.toordinal() if article.published else 0,
+                "group": article.group or article.id,
             }
             for c in chunks:
                 ids.append(c.id)
@@ -172,7 +174,7 @@ class ChromaStore:
                 ids=[a.id for a, _, _ in part],
                 embeddings=[v.tolist() for _, v, _ in part],
                 documents=[a.text for a, _, _ in part],
-                metadatas=[self._article_meta(a, n) for a, _, n in part],
+                metadatas=[{**self._article_meta(a, n), "minhash": (signatures or {}).get(a.id, "")} for a, _, n in part],
             )
 
     def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -191,6 +193,7 @@ class ChromaStore:
             "ingested_at": _meta_value(article.ingested_at),
             "n_chunks": n_chunks,
             "n_chars": len(article.text),
+            "group": article.group or article.id,
         }
 
     def existing_ids(self, article_ids: Sequence[str]) -> set[str]:
@@ -199,6 +202,16 @@ class ChromaStore:
         for lo in range(0, len(ids), self._max_batch):
             found.update(self.articles.get(ids=ids[lo : lo + self._max_batch], include=[])["ids"])
         return found
+
+    def group_members(self, group: str) -> list[ArticleInfo]:
+        got = self.articles.get(where={"group": group}, include=["metadatas"])
+        return [self._info(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+
+    def signatures(self) -> Iterator[tuple[str, str, str]]:
+        """(article id, MinHash signature hex, group) of every article that has a signature."""
+        for article_id, meta in self._iter_meta(self.articles):
+            if meta.get("minhash"):
+                yield article_id, meta["minhash"], meta.get("group") or article_id
 
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
@@ -324,6 +337,7 @@ class ChromaStore:
             ingested_at=_none_if_blank(meta.get("ingested_at")),
             n_chunks=int(meta.get("n_chunks", 0)),
             n_chars=int(meta.get("n_chars", 0)),
+            group=_none_if_blank(meta.get("group")) or article_id,
         )
 
 

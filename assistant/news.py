@@ -1,0 +1,167 @@
+"""What makes news different: dates, time-bounded questions, and the same story in several outlets.
+
+- :func:`parse_time` reads "latest", "in 2012", "in October 2012", "before March", "since 2013", "last week"
+  into a :class:`TimeFilter` (a Chroma ``where`` on the published date, or a preference for recent articles).
+- :func:`as_of` words a citation's date for an answer ("As of 9 November 2012 (Daily Ledger)").
+- :class:`NearDuplicates` groups near-copies (syndicated wire stories) with MinHash LSH (datasketch).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_RECENT = re.compile(r"\b(?:latest|most recent|newest|now|currently|current|today|these days|recently|so far)\b", re.I)
+
+
+@dataclass
+class TimeFilter:
+    start: date | None = None
+    end: date | None = None
+    prefer_recent: bool = False
+    phrase: str = ""
+
+    def where(self) -> dict[str, Any] | None:
+        """A Chroma filter on ``published_ord``; undated articles cannot be placed in time, so they are left out."""
+        if not (self.start or self.end):
+            return None
+        clauses: list[dict[str, Any]] = [{"published_ord": {"$gt": 0}}]
+        if self.start:
+            clauses.append({"published_ord": {"$gte": self.start.toordinal()}})
+        if self.end:
+            clauses.append({"published_ord": {"$lte": self.end.toordinal()}})
+        return {"$and": clauses}
+
+    def describe(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None,
+                "prefer_recent": self.prefer_recent, "phrase": self.phrase}
+
+    def contains(self, day: date | None) -> bool:
+        if not (self.start or self.end):
+            return True
+        return day is not None and (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+def _month_range(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_time(question: str, today: date | None = None) -> TimeFilter | None:
+    """The time a question is about, or None. Relative phrases count from ``today``."""
+    today = today or date.today()
+    q = question.lower()
+    tf = TimeFilter(prefer_recent=bool(_RECENT.search(q)))
+    if tf.prefer_recent:
+        tf.phrase = _RECENT.search(q).group()
+    month_year = re.search(rf"\b(?:in|during|from|of|for)?\s*({_MONTH_RE})\.?,?\s+(\d{{4}})\b", q)
+    bound = re.search(rf"\b(before|until|after|since)\s+(?:({_MONTH_RE})\.?\s*(\d{{4}})?|(\d{{4}}))\b", q)
+    year = re.search(r"\b(?:in|during|from|of|for)\s+((?:19|20)\d{2})\b", q)
+    relative = re.search(r"\b(last|this|past)\s+(week|month|year)\b|\byesterday\b", q)
+    if bound:
+        word, month, y1, y2 = bound.groups()
+        if month:
+            y = int(y1) if y1 else today.year
+            first, last = _month_range(y, _MONTHS[month])
+        else:
+            first, last = date(int(y2), 1, 1), date(int(y2), 12, 31)
+        if word in ("before", "until"):
+            tf.end = first - timedelta(days=1) if word == "before" else last
+        else:
+            tf.start = last + timedelta(days=1) if word == "after" else first
+        tf.phrase = bound.group().strip()
+    elif month_year:
+        tf.start, tf.end = _month_range(int(month_year.group(2)), _MONTHS[month_year.group(1)])
+        tf.phrase = month_year.group().strip()
+    elif year:
+        y = int(year.group(1))
+        tf.start, tf.end = date(y, 1, 1), date(y, 12, 31)
+        tf.phrase = year.group().strip()
+    elif relative:
+        if relative.group() == "yesterday":
+            tf.start = tf.end = today - timedelta(days=1)
+        else:
+            which, unit = relative.group(1), relative.group(2)
+            days = {"week": 7, "month": 31, "year": 366}[unit]
+            if which == "this":
+                tf.start = {"week": today - timedelta(days=today.weekday()), "month": today.replace(day=1),
+                            "year": today.replace(month=1, day=1)}[unit]
+                tf.end = today
+            elif unit == "year" and which == "last":
+                tf.start, tf.end = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+            else:
+                tf.start, tf.end = today - timedelta(days=days), today
+        tf.phrase = relative.group()
+    if not (tf.start or tf.end or tf.prefer_recent):
+        return None
+    return tf
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def as_of(published: date | None, source: str | None) -> str:
+    """'As of 9 November 2012 (Daily Ledger)' or 'Undated (Cedar Review)'."""
+    where = f" ({source})" if source else ""
+    return f"As of {long_date(published)}{where}" if published else f"Undated{where}"
+
+
+# --------------------------------------------------------------------------- near-duplicates
+
+NUM_PERM = 64
+THRESHOLD = 0.6
+
+
+def minhash(text: str):
+    from datasketch import MinHash
+
+    words = re.findall(r"\w+", text.lower())
+    shingles = {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+    m = MinHash(num_perm=NUM_PERM, seed=1)
+    m.update_batch([s.encode("utf-8") for s in shingles])
+    return m
+
+
+def minhash_hex(m) -> str:
+    return m.hashvalues.astype(">u8").tobytes().hex()
+
+
+def minhash_from_hex(value: str):
+    import numpy as np
+    from datasketch import MinHash
+
+    values = np.frombuffer(bytes.fromhex(value), dtype=">u8").astype(np.uint64)
+    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=MinHash(num_perm=NUM_PERM, seed=1).scheme)
+
+
+class NearDuplicates:
+    """MinHash LSH over article texts: which stored group a new article belongs to (near-copies share one)."""
+
+    def __init__(self):
+        from datasketch import MinHashLSH
+
+        self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self._group: dict[str, str] = {}
+
+    def add(self, article_id: str, signature, group: str) -> None:
+        if article_id in self._group:
+            return
+        self._lsh.insert(article_id, signature)
+        self._group[article_id] = group
+
+    def group_for(self, signature) -> str | None:
+        matches = [k for k in self._lsh.query(signature) if k in self._group]
+        return self._group[sorted(matches)[0]] if matches else None
+
+    def remove(self, article_id: str) -> None:
+        if article_id in self._group:
+            self._lsh.remove(article_id)
+            del self._group[article_id]
