@@ -85,6 +85,11 @@ def _same_quantity(a: ScoredSentence, b: ScoredSentence, info: QueryInfo) -> boo
     return bool(units_a & units_b) and len(ta & tb) / max(len(ta | tb), 1) >= 0.3
 
 
+def _same_words(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """The same statement: the same content words and numbers (one changed name or figure is a different fact)."""
+    return set(terms(a.span.text)) == set(terms(b.span.text)) and set(numbers(a.span.text)) == set(numbers(b.span.text))
+
+
 def select_evidence(
     scored: Sequence[ScoredSentence], threshold: float, max_citations: int, info: QueryInfo | None = None,
     prefer_recent: bool = False, margin: float = 0.04, conflict_margin: float = 0.12,
@@ -101,7 +106,7 @@ def select_evidence(
     best = scored[0]
     eligible: list[ScoredSentence] = []
     seen_text: set[str] = set()
-    group_article: dict[str, str] = {}  # a near-duplicate group is cited through one article only
+    by_group: dict[str, list[ScoredSentence]] = {}
     for cand in scored:
         if cand.score < max(threshold, best.score - conflict_margin):
             break
@@ -109,9 +114,11 @@ def select_evidence(
         group = cand.meta.get("group") or cand.chunk.article_id
         if not cand.features.get("kind", 1.0) or key in seen_text:
             continue
-        if group_article.setdefault(group, cand.chunk.article_id) != cand.chunk.article_id:
+        # a syndicated copy saying the same thing is cited once; a copy that changes the facts is kept (a conflict)
+        if any(c.chunk.article_id != cand.chunk.article_id and _same_words(c, cand) for c in by_group.get(group, [])):
             continue
         seen_text.add(key)
+        by_group.setdefault(group, []).append(cand)
         eligible.append(cand)
     if prefer_recent:
         close = [c for c in eligible if c.score >= best.score - conflict_margin]

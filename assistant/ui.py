@@ -82,6 +82,16 @@ def answer_markdown(answer: Answer) -> str:
         m = re.fullmatch(r"\[(\d+)\]", part)
         out.append(f"[\\[{m.group(1)}\\]](#cite-{m.group(1)})" if m and int(m.group(1)) in numbers else md_escape(part))
     body = "".join(out)
+    notes = []
+    if answer.resolved_question:
+        notes.append(f"Understood as: {md_escape(answer.resolved_question)}")
+    tf = answer.time_filter or {}
+    if tf.get("applied") and tf.get("phrase"):
+        notes.append(f"Searched articles dated {md_escape(tf['phrase'])}")
+    elif tf.get("prefer_recent"):
+        notes.append("Newest articles first")
+    if notes:
+        body = f"<small><em>{' · '.join(notes)}</em></small>\n\n{body}"
     refs = "  \n".join(
         f"[\\[{c.number}\\]](#cite-{c.number}) {md_escape(c.title)} — "
         f"{md_escape(c.source) + ', ' if c.source else ''}{c.published.isoformat() if c.published else 'undated'}"
