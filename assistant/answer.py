@@ -212,3 +212,86 @@ def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterabl
         if number not in numbers_cited:
             problems.append(f"the number {number} is in no cited quote")
     return problems
+
+
+@dataclass
+class CheckedDraft:
+    text: str
+    citations: list[Citation]
+    dropped: list[str]
+    refused: bool
+
+
+def evidence_for_generator(scored: Sequence[ScoredSentence], threshold: float, limit: int = 6) -> list[ScoredSentence]:
+    """The sentences shown to a generator: the best few, near the refusal threshold or above, no repeats."""
+    out, seen = [], set()
+    for s in scored:
+        if s.score < threshold - 0.1 or len(out) >= limit:
+            break
+        key = normalize_space(s.span.text).lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phrase: str) -> CheckedDraft:
+    """Keep the generated sentences that cite existing evidence which supports them; drop the rest.
+
+    A kept sentence cites at least one [n] that exists, every number in it appears in a cited sentence (or the
+    cited article's date), and most of its content words are in the cited sentences. Citations are renumbered
+    in order of first use and point at the verbatim evidence sentences.
+    """
+    from .textutil import sentence_spans
+
+    draft = draft.strip()
+    if not draft or refusal_phrase.lower().rstrip(".") in draft.lower():
+        return CheckedDraft(refusal_text(""), [], [], True)
+    kept: list[tuple[str, list[int]]] = []
+    dropped: list[str] = []
+    for start, end in sentence_spans(draft):
+        sentence = draft[start:end].strip()
+        refs = [int(n) for n in MARKER.findall(sentence)]
+        body = MARKER.sub("", sentence).strip()
+        if not re.search(r"\w", body):
+            continue
+        if not refs:
+            dropped.append(f"{sentence} (cites nothing)")
+            continue
+        if any(r < 1 or r > len(evidence) for r in refs):
+            dropped.append(f"{sentence} (cites evidence that does not exist)")
+            continue
+        cited = [evidence[r - 1] for r in refs]
+        allowed = {n for ev in cited for n in numbers(ev.span.text)}
+        for ev in cited:
+            published = _published(ev)
+            if published:
+                allowed.update(numbers(long_date(published)))
+        unsupported = [n for n in numbers(body) if n not in allowed]
+        if unsupported:
+            dropped.append(f"{sentence} (the number {unsupported[0]} is not in the cited evidence)")
+            continue
+        words = set(terms(body))
+        evidence_words = {t for ev in cited for t in terms(ev.span.text)}
+        if words and len(words & evidence_words) / len(words) < 0.6:
+            dropped.append(f"{sentence} (not supported by the cited evidence)")
+            continue
+        kept.append((body, refs))
+    if not kept:
+        return CheckedDraft("", [], dropped, False)
+    renumber: dict[int, int] = {}
+    for _, refs in kept:
+        for r in refs:
+            renumber.setdefault(r, len(renumber) + 1)
+    citations = []
+    for old, new in renumber.items():
+        ev = evidence[old - 1]
+        citations.append(Citation(number=new, article_id=ev.chunk.article_id, title=ev.meta.get("title") or "Untitled article",
+                                  source=ev.meta.get("source") or None, published=_published(ev), quote=ev.span.text,
+                                  start=ev.span.start, end=ev.span.end, score=round(ev.score, 4)))
+    parts = []
+    for body, refs in kept:
+        markers = "".join(f"[{renumber[r]}]" for r in dict.fromkeys(refs))
+        match = re.search(r"([.!?]+)$", body)
+        parts.append(f"{body[: match.start()]} {markers}{match.group()}" if match else f"{body} {markers}.")
+    return CheckedDraft(" ".join(parts), citations, dropped, False)

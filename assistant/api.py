@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import compose, refusal_text, select_evidence, verify
+from .answer import check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
+from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, load_generator, load_prompt, render
 from .news import NearDuplicates, minhash, minhash_hex, minhash_from_hex, parse_time
 from .chunking import chunk_article
 from .config import Settings
@@ -55,9 +56,12 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | os.PathLike | None = None, *, settings: Settings | None = None,
-                 embedder: Embedder | None = None, clock: Callable[[], date] | None = None, **overrides: Any):
+                 embedder: Embedder | None = None, clock: Callable[[], date] | None = None,
+                 generator: Generator | None | str = "settings", **overrides: Any):
         if index_dir is not None:
             overrides["index_dir"] = Path(index_dir)
+        if isinstance(generator, str) and generator != "settings":  # a backend name: "gemma", "openai", "none"
+            overrides["generator"], generator = generator, "settings"
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
         s = self.settings
         self.embedder = embedder or load_embedder(s.embed_model, batch_size=s.embed_batch_size)
@@ -70,6 +74,7 @@ class Assistant:
         self.retriever = Retriever(self.store, self.keyword, self.embedder, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
         self._write_lock = threading.RLock()
         self.clock = clock or date.today  # "last week" and "latest" are relative to it
+        self.generator: Generator | None = load_generator(self.settings) if generator == "settings" else generator
         self._near: NearDuplicates | None = None
         self._suggested: tuple[str, list[str]] | None = None
         self.repaired_chunks = self.store.repair()
@@ -219,6 +224,10 @@ class Assistant:
 
     def ask(self, question: str, history: History = None, where: dict | None = None) -> Answer:
         """Answer ``question`` from the indexed articles, or refuse when they do not hold the answer."""
+        return self._ask(question, history, where)
+
+    def _ask(self, question: str, history: History = None, where: dict | None = None,
+             on_token: Callable[[str], None] | None = None) -> Answer:
         question = self._check_question(question)
         self._maybe_refresh()
         timings: dict[str, float] = {}
@@ -241,17 +250,57 @@ class Assistant:
             return self._finish(question, resolved, draft, extra, "collection", described, timings, t0, draft.confidence)
         prefer_recent = bool(time_filter and time_filter.prefer_recent)
         date_where = time_filter.where() if time_filter else None
-        draft, conflict, confidence = self._extract(search_text, info, _and(where, date_where), prefer_recent, timings)
+        draft, conflict, confidence, scored = self._extract(search_text, info, _and(where, date_where), prefer_recent,
+                                                            timings)
         if draft.refused and date_where:
             # "in 2019" may date the event rather than the article ("Who won Wimbledon in 2019?"): look again in
             # every article, with the period kept as words the evidence must contain
-            draft, conflict, confidence = self._extract(resolved, analyze(resolved, kind), where, prefer_recent, timings)
+            draft, conflict, confidence, scored = self._extract(resolved, analyze(resolved, kind), where,
+                                                                prefer_recent, timings)
             if described is not None:
                 described["applied"] = False
         elif described is not None:
             described["applied"] = bool(date_where)
-        return self._finish(question, resolved, draft, (), "conflict" if conflict else "answer", described, timings,
-                            t0, confidence)
+        generated: dict[str, Any] = {}
+        if self.generator is not None and not draft.refused:
+            draft, generated = self._generate(search_text, scored, draft, on_token, timings)
+        answer = self._finish(question, resolved, draft, (), "conflict" if conflict and not generated.get("used")
+                              else "answer", described, timings, t0, confidence)
+        answer.generator = self.generator.name if generated.get("used") else "none"
+        answer.dropped_sentences = generated.get("dropped", [])
+        answer.fallback = generated.get("fallback")
+        return answer
+
+    def _generate(self, question: str, scored, extractive, on_token, timings):
+        """Let the generator write from the best evidence; keep only what verification accepts."""
+        t = time.perf_counter()
+        evidence = evidence_for_generator(scored, self.settings.refusal_threshold)
+        labels = []
+        for n, ev in enumerate(evidence, start=1):
+            when = ev.meta.get("published") or "undated"
+            labels.append((n, f"{ev.meta.get('title') or 'untitled'}, {when}", ev.span.text))
+        system, user = render(load_prompt(self.settings.prompt_version), question, labels)
+        pieces: list[str] = []
+        try:
+            for piece in self.generator.generate(system, user, STOP, self.settings.llm_max_tokens):
+                pieces.append(piece)
+                if on_token:
+                    on_token(piece)
+        except GeneratorError as exc:
+            log.warning("generator failed, using the extractive answer: %s", exc)
+            timings["generate"] = _ms(t)
+            return extractive, {"fallback": f"generator failed: {exc}"}
+        timings["generate"] = _ms(t)
+        checked = check_generated("".join(pieces), evidence, REFUSAL_PHRASE)
+        if checked.refused:
+            return extractive, {"fallback": "the generator said the articles don't answer; the extractive answer is shown"}
+        if not checked.citations:
+            return extractive, {"dropped": checked.dropped,
+                                "fallback": "no generated sentence passed verification; the extractive answer is shown"}
+        from .answer import Draft
+
+        return Draft(checked.text, checked.citations, False, extractive.confidence), {"used": True,
+                                                                                     "dropped": checked.dropped}
 
     def _extract(self, text: str, info, where: dict | None, prefer_recent: bool, timings: dict[str, float]):
         """Retrieve, rerank and pick evidence for one formulation of the question: (draft, conflict, confidence)."""
@@ -266,7 +315,7 @@ class Assistant:
         timings["rerank"] = _ms(t)
         s = self.settings
         evidence, conflict = select_evidence(scored, s.refusal_threshold, s.max_citations, info, prefer_recent=prefer_recent)
-        return compose(info, evidence, conflict), conflict, (scored[0].score if scored else 0.0)
+        return compose(info, evidence, conflict), conflict, (scored[0].score if scored else 0.0), scored
 
     def _finish(self, question: str, resolved: str, draft, extra_numbers, kind: str, time_filter: dict | None,
                 timings: dict[str, float], t0: float, confidence: float) -> Answer:
@@ -324,11 +373,35 @@ class Assistant:
         return run_eval(assistant_system(self), dataset, limit=limit, k=k, progress=progress)
 
     def stream(self, question: str, history: History = None) -> Iterator[StreamEvent]:
-        """Text pieces first, then the citations, then the complete ``Answer``."""
-        answer = self.ask(question, history)
-        words = answer.text.split(" ")
-        for i, word in enumerate(words):
-            yield StreamEvent(type="token", text=word if i == 0 else " " + word)
+        """Text pieces first, then the citations, then the complete, verified ``Answer``.
+
+        With a generator the pieces are its draft as it writes; the final answer is what verification kept
+        (show that one when it differs). Without one, the pieces are the words of the extractive answer.
+        """
+        if self.generator is None:
+            answer = self.ask(question, history)
+            for i, word in enumerate(answer.text.split(" ")):
+                yield StreamEvent(type="token", text=word if i == 0 else " " + word)
+        else:
+            import queue
+
+            pieces: queue.Queue = queue.Queue()
+            result: dict[str, Any] = {}
+
+            def run() -> None:
+                try:
+                    result["answer"] = self._ask(question, history, on_token=pieces.put)
+                except BaseException as exc:  # re-raised in the caller's thread below
+                    result["error"] = exc
+                finally:
+                    pieces.put(None)
+
+            threading.Thread(target=run, daemon=True).start()
+            while (piece := pieces.get()) is not None:
+                yield StreamEvent(type="token", text=piece)
+            if "error" in result:
+                raise result["error"]
+            answer = result["answer"]
         yield StreamEvent(type="citations", citations=answer.citations)
         yield StreamEvent(type="answer", answer=answer)
 
@@ -389,6 +462,12 @@ class Assistant:
         with self._write_lock, open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         return path
+
+    def as_llm(self):
+        """The configured generator as a LlamaIndex ``LLM`` (unverified text; None without a generator)."""
+        from .query_engine import generator_llm
+
+        return generator_llm(self.generator) if self.generator is not None else None
 
     def as_query_engine(self):
         """A LlamaIndex ``BaseQueryEngine`` over this assistant (``engine.query(q)`` -> ``Response``)."""

@@ -31,16 +31,42 @@ IndexDir = Annotated[
 ]
 
 
+GeneratorOpt = Annotated[
+    Optional[str],
+    typer.Option("--generator", "-g", help="none (extractive), openai, llamacpp or gemma (default: ASSISTANT_GENERATOR).",
+                 show_default=False),
+]
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
 
 
-def _open(index_dir: Path | None) -> Assistant:
+def _open(index_dir: Path | None, generator: str | None = None) -> Assistant:
     from .api import Assistant
 
-    return Assistant(index_dir=index_dir)
+    return Assistant(index_dir=index_dir, **({"generator": generator} if generator else {}))
+
+
+def _ask_live(assistant: Assistant, question: str, history=None) -> Answer:
+    """Ask; with a generator, show its draft as it is written, then the verified answer."""
+    if assistant.generator is None:
+        return assistant.ask(question, history=history)
+    console = _console()
+    answer = None
+    for event in assistant.stream(question, history=history):
+        if event.type == "token":
+            console.print(event.text, end="", style="dim", markup=False, highlight=False)
+        elif event.type == "answer":
+            answer = event.answer
+    console.print()
+    if answer.dropped_sentences:
+        console.print(f"[yellow]Verification removed {len(answer.dropped_sentences)} unsupported sentence(s).[/]")
+    if answer.fallback:
+        console.print(f"[yellow]{answer.fallback}[/]", markup=False)
+    return answer
 
 
 def _fail(exc: Exception) -> None:
@@ -119,10 +145,12 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     index_dir: IndexDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    generator: GeneratorOpt = None,
 ) -> None:
     """Answer one question from the indexed articles, with citations."""
     with _handled():
-        answer = _open(index_dir).ask(question)
+        assistant = _open(index_dir, generator)
+        answer = assistant.ask(question) if json_out else _ask_live(assistant, question)
     if json_out:
         typer.echo(answer.model_dump_json(indent=2))
     else:
@@ -130,10 +158,10 @@ def ask(
 
 
 @app.command()
-def chat(index_dir: IndexDir = None) -> None:
+def chat(index_dir: IndexDir = None, generator: GeneratorOpt = None) -> None:
     """Interactive chat in the terminal; follow-up questions use the conversation. Ctrl-D or 'exit' quits."""
     with _handled():
-        assistant = _open(index_dir)
+        assistant = _open(index_dir, generator)
     console = _console()
     console.print("[dim]Ask about your articles. 'new' starts a new conversation, 'exit' quits.[/]")
     history: list[tuple[str, str]] = []
@@ -152,7 +180,7 @@ def chat(index_dir: IndexDir = None) -> None:
         if not question:
             continue
         try:
-            answer = assistant.ask(question, history=history)
+            answer = _ask_live(assistant, question, history=history)
         except AssistantError as exc:
             console.print(f"[red]{exc}[/]")
             continue
@@ -262,6 +290,7 @@ def eval_(
         Optional[Path],
         typer.Option(help="JSONL file for the questions not handled right (default: eval-failures-<dataset>.jsonl)."),
     ] = None,
+    generator: GeneratorOpt = None,
 ) -> None:
     """Score the assistant on a dataset: accuracy, refusals, citation precision, numbers, retrieval, latency."""
     import tempfile
@@ -275,7 +304,7 @@ def eval_(
         return
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         with _handled():
-            report = _open(index_dir or Path(tmp)).evaluate(data, limit=limit)
+            report = _open(index_dir or Path(tmp), generator).evaluate(data, limit=limit)
     failures = failures or Path(f"eval-failures-{report.dataset}.jsonl")
     n = write_failures(report, failures)
     _console(stderr=True).print(f"{n} questions not handled right written to {failures}")

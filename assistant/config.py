@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     ui_password: str | None = None
     max_upload_mb: float = Field(20.0, gt=0)
     load_samples: bool = Field(True, description="Ingest the shipped sample articles when the index is empty.")
+    generator: str = Field("none", description="none (extractive), openai, llamacpp or gemma.")
+    llm_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1.")
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_model_path: str | None = Field(None, description="GGUF file for the llamacpp generator.")
+    llm_timeout: float = Field(30.0, gt=0)
+    llm_max_tokens: int = Field(160, ge=16, le=2048)
+    prompt_version: str = "answer-v1"
 
     @field_validator("chroma_url")
     @classmethod

@@ -96,6 +96,9 @@ class Answer(BaseModel):
     confidence: float = 0.0
     kind: Literal["answer", "conflict", "collection", "refusal"] = "answer"
     time_filter: dict | None = Field(None, description="The time the question is about, as understood.")
+    generator: str = Field("none", description="What wrote the text: none (extractive) or the generator's name.")
+    dropped_sentences: list[str] = Field(default_factory=list, description="Generated sentences removed by verification.")
+    fallback: str | None = Field(None, description="Why a generated draft was replaced by the extractive answer.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
 
 

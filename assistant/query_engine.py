@@ -39,3 +39,34 @@ class AssistantQueryEngine(CustomQueryEngine):
         ]
         return Response(response=answer.text, source_nodes=nodes,
                         metadata={"refused": answer.refused, "answer": answer.model_dump(mode="json")})
+
+
+def generator_llm(generator, system: str = ""):
+    """A LlamaIndex ``LLM`` over an assistant Generator (for code that wants the model in LlamaIndex pipelines).
+
+    Its output is unverified model text; ``Assistant.ask`` is the path that checks every sentence and citation.
+    """
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+    from llama_index.core.llms.callbacks import llm_completion_callback
+
+    from .generation import STOP
+
+    class GeneratorLLM(CustomLLM):
+        max_tokens: int = 256
+
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(model_name=generator.name, num_output=self.max_tokens)
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text="".join(generator.generate(system, prompt, STOP, self.max_tokens)))
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
+            text = ""
+            for piece in generator.generate(system, prompt, STOP, self.max_tokens):
+                text += piece
+                yield CompletionResponse(text=text, delta=piece)
+
+    return GeneratorLLM()

@@ -90,6 +90,12 @@ def answer_markdown(answer: Answer) -> str:
         notes.append(f"Searched articles dated {md_escape(tf['phrase'])}")
     elif tf.get("prefer_recent"):
         notes.append("Newest articles first")
+    if answer.generator != "none":
+        notes.append(f"Written by {md_escape(answer.generator)}, every sentence checked against its sources")
+    if answer.dropped_sentences:
+        notes.append(f"{len(answer.dropped_sentences)} unsupported sentence(s) removed")
+    if answer.fallback:
+        notes.append(md_escape(answer.fallback))
     if notes:
         body = f"<small><em>{' · '.join(notes)}</em></small>\n\n{body}"
     refs = "  \n".join(
