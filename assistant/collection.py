@@ -109,16 +109,17 @@ def answer_collection(assistant: Assistant, request: CollectionRequest,
         return _timeline(assistant, request.topic, time_filter)
     if request.kind == "count":
         period = parse_time(request.topic, assistant.clock()) if request.topic else None
-        if period and (period.start or period.end):
-            listed = [(a, _first_sentence(a)) for a in (assistant.store.get_articles(
-                [i.id for i in assistant.articles() if period.contains(i.published)]).values())]
-            listed.sort(key=lambda x: (x[0].published or date.min, x[0].title), reverse=True)
-            head = f"{len(listed)} article{'s' if len(listed) != 1 else ''} {'are' if len(listed) != 1 else 'is'} from {period.phrase}"
-        else:
-            listed = _articles_about(assistant, request.topic, time_filter) if request.topic else [
-                (a, _first_sentence(a)) for a in assistant.store.get_articles([i.id for i in assistant.articles()]).values()]
-            head = f"{len(listed)} article{'s' if len(listed) != 1 else ''} " + (
-                f"mention {request.topic}" if request.topic else "are indexed")
+        if period and (period.start or period.end) or not request.topic:
+            infos = [i for i in assistant.articles() if period is None or period.contains(i.published)]
+            # counted from the metadata; only the articles listed are read in full
+            texts = assistant.store.get_articles([i.id for i in infos[:MAX_LISTED]])
+            listed = [(texts[i.id], _first_sentence(texts[i.id])) for i in infos[:MAX_LISTED] if i.id in texts]
+            n = len(infos)
+            where = f"from {period.phrase}" if period else "in the library"
+            head = f"{n} article{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} {where}"
+            return _listing(head, listed, extra={str(n), *numbers(request.topic)}, total=n)
+        listed = _articles_about(assistant, request.topic, time_filter)
+        head = f"{len(listed)} article{'s' if len(listed) != 1 else ''} mention {request.topic}"
         return _listing(head, listed, extra={str(len(listed)), *numbers(request.topic)})
     found = _articles_about(assistant, request.topic, time_filter)
     if request.kind == "mention":
@@ -143,13 +144,13 @@ def _title_numbers(found) -> set[str]:
     return {n for article, _ in found for n in numbers(article.title)}
 
 
-def _listing(head: str, found, extra: set[str]) -> tuple[Draft, set[str]]:
+def _listing(head: str, found, extra: set[str], total: int | None = None) -> tuple[Draft, set[str]]:
     if not found:
         return Draft(f"{head}.", [], True, 0.0), extra
     shown = found[:MAX_LISTED]
     citations = [_cite(n, a, span) for n, (a, span) in enumerate(shown, start=1)]
     items = "; ".join(f"{_label(a)} [{n}]" for n, (a, _) in enumerate(shown, start=1))
-    more = f" (the first {len(shown)} are listed)" if len(found) > len(shown) else ""
+    more = f" (the first {len(shown)} are listed)" if (total or len(found)) > len(shown) else ""
     extra = extra | {str(len(shown))} | _title_numbers(shown)
     return Draft(f"{head}, newest first{more}: {items}.", citations, False, 1.0), extra
 
