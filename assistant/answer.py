@@ -251,6 +251,7 @@ def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phra
     dropped: list[str] = []
     for start, end in sentence_spans(draft):
         sentence = draft[start:end].strip()
+        sentence = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", sentence)  # a list bullet copied from the prompt
         refs = [int(n) for n in MARKER.findall(sentence)]
         body = MARKER.sub("", sentence).strip()
         if not re.search(r"\w", body):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .answer import check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
 from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, load_generator, load_prompt, render
-from .news import NearDuplicates, minhash, minhash_hex, minhash_from_hex, parse_time
+from .news import NearDuplicates, long_date, minhash, minhash_hex, minhash_from_hex, parse_time
 from .chunking import chunk_article
 from .config import Settings
 from .embeddings import Embedder, load_embedder
@@ -277,7 +277,8 @@ class Assistant:
         evidence = evidence_for_generator(scored, self.settings.refusal_threshold)
         labels = []
         for n, ev in enumerate(evidence, start=1):
-            when = ev.meta.get("published") or "undated"
+            published = ev.meta.get("published")
+            when = long_date(date.fromisoformat(published)) if published else "undated"
             labels.append((n, f"{ev.meta.get('title') or 'untitled'}, {when}", ev.span.text))
         system, user = render(load_prompt(self.settings.prompt_version), question, labels)
         pieces: list[str] = []

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     llm_model_path: str | None = Field(None, description="GGUF file for the llamacpp generator.")
     llm_timeout: float = Field(30.0, gt=0)
     llm_max_tokens: int = Field(160, ge=16, le=2048)
-    prompt_version: str = "answer-v1"
+    prompt_version: str = "answer-v2"
 
     @field_validator("chroma_url")
     @classmethod

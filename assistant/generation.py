@@ -53,7 +53,7 @@ class Prompt:
     user: str
 
 
-def load_prompt(version: str = "answer-v1", folder: Path = PROMPTS_DIR) -> Prompt:
+def load_prompt(version: str = "answer-v2", folder: Path = PROMPTS_DIR) -> Prompt:
     try:
         system = (folder / f"{version}.system.txt").read_text(encoding="utf-8")
         user = (folder / f"{version}.user.txt").read_text(encoding="utf-8")
@@ -63,8 +63,12 @@ def load_prompt(version: str = "answer-v1", folder: Path = PROMPTS_DIR) -> Promp
 
 
 def render(prompt: Prompt, question: str, evidence: Sequence[tuple[int, str, str]]) -> tuple[str, str]:
-    """(system, user) with the evidence numbered [1]..[n] as '[n] (title, date) sentence'."""
-    lines = "\n".join(f"[{n}] ({label}) {text}" for n, label, text in evidence)
+    """(system, user) with the evidence numbered: v1 writes '[n] (title, date) sentence'; later versions write
+    'sentence [n] (title, date)', the shape an answer should have, which small models copy more faithfully."""
+    if prompt.version == "answer-v1":
+        lines = "\n".join(f"[{n}] ({label}) {text}" for n, label, text in evidence)
+    else:
+        lines = "\n".join(f"- {text.rstrip('.')} [{n}]. ({label})" for n, label, text in evidence)
     fill = {"question": question, "evidence": lines, "refusal": REFUSAL_PHRASE}
     return prompt.system.format(**fill), prompt.user.format(**fill)
 

@@ -43,7 +43,7 @@ def test_faithful_draft_is_kept_with_verbatim_citations(make_assistant):
     assert ans.text == "Turkey already shelters more than 120,000 Syrian refugees [1]."
     assert ans.citations[0].quote == EXAMPLE_QUOTE
     system, user = gen.prompts[0]
-    assert "[1] (" in user and EXAMPLE_QUOTE in user and "The articles don't say." in system
+    assert "refugees [1]." in user and "The articles don't say." in system
 
 
 def test_invented_number_is_dropped_and_the_extractive_answer_stands(make_assistant):
@@ -190,3 +190,9 @@ def test_assistant_accepts_a_generator_name(make_assistant):
 
     a = make_assistant(generator="openai", llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_model="m")
     assert a.generator.name == "openai:m" and a.settings.generator == "openai"
+
+
+def test_a_copied_list_bullet_is_not_part_of_the_answer(make_assistant):
+    a, _ = make(make_assistant, "- Turkey already shelters more than 120,000 Syrian refugees [1].")
+    ans = a.ask(EXAMPLE_QUESTION)
+    assert ans.generator == "scripted" and ans.text.startswith("Turkey already shelters")
