@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .answer import check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
 from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, load_generator, load_prompt, render
-from .news import NearDuplicates, long_date, minhash, minhash_hex, minhash_from_hex, parse_time
+from .news import NearDuplicates, long_date, minhash, parse_time
 from .chunking import chunk_article
 from .config import Settings
 from .embeddings import Embedder, load_embedder
@@ -129,11 +129,12 @@ class Assistant:
             log.warning("could not save the keyword index (%s); it stays in memory", exc)
 
     def near_duplicates(self) -> NearDuplicates:
-        """MinHash LSH of the stored articles, built on first use from the signatures kept in Chroma."""
+        """MinHash LSH of the stored articles, built on the first ingest of this process from their texts
+        (signatures are not stored: recomputing costs ~0.2 ms per article, storing them doubled the index)."""
         if self._near is None:
             near = NearDuplicates()
-            for article_id, signature, group in self.store.signatures():
-                near.add(article_id, minhash_from_hex(signature), group)
+            for article_id, text, group in self.store.iter_articles():
+                near.add(article_id, minhash(text), group)
             self._near = near
         return self._near
 
@@ -513,17 +514,16 @@ class _Batch:
                 self._skip(article, report)
         by_path = store.ids_for_paths([a.path for a in fresh if a.path])
         near = self.a.near_duplicates()
-        items, signatures = [], {}
+        items = []
         for article in fresh:
             chunks = chunk_article(article, s.chunk_size, s.chunk_overlap_sentences)
             article.n_chunks = len(chunks)
             signature = minhash(article.text)
             article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
             near.add(article.id, signature, article.group)
-            signatures[article.id] = minhash_hex(signature)
             items.append((article, chunks))
         vectors = self.a.embedder.encode([c.text for _, chunks in items for c in chunks])
-        store.add_articles(items, vectors, signatures)
+        store.add_articles(items, vectors)
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
             for old_id in old:

@@ -130,18 +130,6 @@ def minhash(text: str):
     return m
 
 
-def minhash_hex(m) -> str:
-    return m.hashvalues.astype(">u8").tobytes().hex()
-
-
-def minhash_from_hex(value: str):
-    import numpy as np
-    from datasketch import MinHash
-
-    values = np.frombuffer(bytes.fromhex(value), dtype=">u8").astype(np.uint64)
-    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=MinHash(num_perm=NUM_PERM, seed=1).scheme)
-
-
 class NearDuplicates:
     """MinHash LSH over article texts: which stored group a new article belongs to (near-copies share one)."""
 

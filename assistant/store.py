@@ -139,8 +139,7 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
-                     signatures: dict[str, str] | None = None) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
         ``vectors`` holds the chunk vectors of all items, in order.
@@ -174,7 +173,7 @@ class ChromaStore:
                 ids=[a.id for a, _, _ in part],
                 embeddings=[v.tolist() for _, v, _ in part],
                 documents=[a.text for a, _, _ in part],
-                metadatas=[{**self._article_meta(a, n), "minhash": (signatures or {}).get(a.id, "")} for a, _, n in part],
+                metadatas=[self._article_meta(a, n) for a, _, n in part],
             )
 
     def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -207,11 +206,16 @@ class ChromaStore:
         got = self.articles.get(where={"group": group}, include=["metadatas"])
         return [self._info(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
-    def signatures(self) -> Iterator[tuple[str, str, str]]:
-        """(article id, MinHash signature hex, group) of every article that has a signature."""
-        for article_id, meta in self._iter_meta(self.articles):
-            if meta.get("minhash"):
-                yield article_id, meta["minhash"], meta.get("group") or article_id
+    def iter_articles(self) -> Iterator[tuple[str, str, str]]:
+        """(article id, text, group) of every article, page by page."""
+        offset = 0
+        while True:
+            page = self.articles.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                yield i, doc, meta.get("group") or i
+            offset += len(page["ids"])
 
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
