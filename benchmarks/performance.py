@@ -46,21 +46,27 @@ def main() -> None:
     # raw encode of exactly the chunk texts the pipeline will embed
     from assistant.errors import IngestError
 
-    texts = []
+    # exactly the chunk texts ingest embeds: one per unique article (duplicates are skipped by ingest)
+    texts, seen = [], set()
     for d in docs:
         try:
-            texts += [c.text for c in chunk_article(to_article(RawDocument(**d)))]
+            article = to_article(RawDocument(**d))
         except IngestError:  # a few passages are only page furniture; ingest reports them as failed too
-            pass
-    t = time.perf_counter()
-    embedder.model.encode(texts, batch_size=64, show_progress_bar=False)
-    raw_s = time.perf_counter() - t
-
-    index = Path(tempfile.mkdtemp()) / "index"
-    a = Assistant(index_dir=index, embedder=embedder)
-    t = time.perf_counter()
-    a.add_documents(docs)
-    ingest_s = time.perf_counter() - t
+            continue
+        if article.id not in seen:
+            seen.add(article.id)
+            texts += [c.text for c in chunk_article(article)]
+    raw_runs, ingest_runs = [], []
+    for _ in range(2):  # best of two for both, so that neither side is measured in a noisy moment
+        t = time.perf_counter()
+        embedder.model.encode(texts, batch_size=64, show_progress_bar=False)
+        raw_runs.append(time.perf_counter() - t)
+        index = Path(tempfile.mkdtemp()) / "index"
+        a = Assistant(index_dir=index, embedder=embedder)
+        t = time.perf_counter()
+        a.add_documents(docs)
+        ingest_runs.append(time.perf_counter() - t)
+    raw_s, ingest_s = min(raw_runs), min(ingest_runs)
     n_articles, n_chunks = a.store.count()
 
     for q in questions[:5]:
@@ -96,8 +102,8 @@ Articles: {n_articles} RGB dev passages as small articles ({n_chunks} chunks). Q
 
 | measure | value | target |
 | --- | --- | --- |
-| ingest throughput | {result['articles_per_s']:.1f} articles/s, {result['chunks_per_s']:.1f} chunks/s ({ingest_s:.1f} s) | |
-| raw `SentenceTransformer.encode` on the same chunk texts | {result['raw_chunks_per_s']:.1f} chunks/s ({raw_s:.1f} s) | |
+| ingest throughput (best of 2, fresh index each) | {result['articles_per_s']:.1f} articles/s, {result['chunks_per_s']:.1f} chunks/s ({ingest_s:.1f} s) | |
+| raw `SentenceTransformer.encode` on the same chunk texts (best of 2) | {result['raw_chunks_per_s']:.1f} chunks/s ({raw_s:.1f} s) | |
 | ingest / raw encode | **{result['ratio']:.2f}×** | ≥ 0.8× |
 | warm `ask` latency p50 / p95 | **{result['p50_ms']:.0f} ms** / {result['p95_ms']:.0f} ms | p50 ≤ 150 ms |
 | median per stage (embed / retrieve / rerank / answer) | {stages['embed']:.0f} / {stages['retrieve']:.0f} / {stages['rerank']:.0f} / {stages['answer']:.0f} ms | |
