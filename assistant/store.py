@@ -176,9 +176,6 @@ class ChromaStore:
                 metadatas=[self._article_meta(a, n) for a, _, n in part],
             )
 
-    def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self.add_articles([(article, chunks)], vectors)
-
     @staticmethod
     def _article_meta(article: Article, n_chunks: int) -> dict[str, Any]:
         return {
@@ -248,9 +245,6 @@ class ChromaStore:
 
     def has_article(self, article_id: str) -> bool:
         return bool(self.articles.get(ids=[article_id], include=[])["ids"])
-
-    def ids_for_path(self, path: str) -> list[str]:
-        return self.articles.get(where={"path": path}, include=[])["ids"]
 
     def article_ids(self) -> list[str]:
         return [i for i, _ in self._iter_meta(self.articles)]

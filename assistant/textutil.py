@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
 
 _ABBREVIATIONS = {
@@ -120,8 +119,3 @@ def terms(text: str) -> list[str]:
 def numbers(text: str) -> list[str]:
     """Numbers in ``text`` in a canonical form ('120,000' -> '120000')."""
     return [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
-
-
-def iter_number_spans(text: str) -> Iterator[tuple[int, int]]:
-    for m in _NUMBER.finditer(text):
-        yield m.start(), m.end()
