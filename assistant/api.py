@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
+from .answer import Draft, check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
+from .collection import answer_collection, detect
 from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, load_generator, load_prompt, render
 from .news import NearDuplicates, long_date, minhash, parse_time
 from .chunking import chunk_article
@@ -243,8 +244,6 @@ class Assistant:
         if self.keyword.n_docs == 0 and self.store.count()[1] == 0:
             return Answer(question=question, resolved_question=resolved, text=refusal_text(question, True),
                           refused=True, kind="refusal")
-        from .collection import answer_collection, detect
-
         request = detect(resolved)
         if request is not None:
             draft, extra = answer_collection(self, request, time_filter)
@@ -299,13 +298,13 @@ class Assistant:
         if not checked.citations:
             return extractive, {"dropped": checked.dropped,
                                 "fallback": "no generated sentence passed verification; the extractive answer is shown"}
-        from .answer import Draft
-
         return Draft(checked.text, checked.citations, False, extractive.confidence), {"used": True,
                                                                                      "dropped": checked.dropped}
 
     def _extract(self, text: str, info, where: dict | None, prefer_recent: bool, timings: dict[str, float]):
-        """Retrieve, rerank and pick evidence for one formulation of the question: (draft, conflict, confidence)."""
+        """Retrieve, rerank and pick evidence for one formulation of the question.
+
+        Returns (draft, whether it shows conflicting figures, the best sentence score, all scored sentences)."""
         t = time.perf_counter()
         q_vec = self.embedder.encode_one(text)
         timings["embed"] = _ms(t)
