@@ -52,7 +52,8 @@ def _with_marker(sentence: str, number: int) -> str:
     return f"{body} [{number}]"
 
 
-def _published(ev: ScoredSentence) -> date | None:
+def published_date(ev: ScoredSentence) -> date | None:
+    """The published date of the article an evidence sentence comes from (None when undated)."""
     value = ev.meta.get("published")
     try:
         return date.fromisoformat(value) if value else None
@@ -122,7 +123,7 @@ def select_evidence(
         eligible.append(cand)
     if prefer_recent:
         close = [c for c in eligible if c.score >= best.score - conflict_margin]
-        best = max(close, key=lambda c: (_published(c) or date.min, c.score))
+        best = max(close, key=lambda c: (published_date(c) or date.min, c.score))
     if info is not None and info.kind == "number":
         best_figures = {n for n, _ in figures(best.span.text, info)}
         rivals = [c for c in eligible if c is not best and _same_quantity(best, c, info)
@@ -134,7 +135,7 @@ def select_evidence(
                     chosen.append(c)
             if prefer_recent:
                 return [best], False
-            return sorted(chosen, key=lambda c: _published(c) or date.min, reverse=True), True
+            return sorted(chosen, key=lambda c: published_date(c) or date.min, reverse=True), True
     chosen = [best]
     for cand in eligible:
         if len(chosen) >= max_citations:
@@ -145,36 +146,52 @@ def select_evidence(
     return chosen, False
 
 
+def _citation(number: int, ev: ScoredSentence) -> Citation:
+    """Citation [number] for an evidence sentence: the verbatim sentence with its offsets and article metadata."""
+    meta = ev.meta
+    return Citation(
+        number=number,
+        article_id=ev.chunk.article_id,
+        title=meta.get("title") or "Untitled article",
+        source=meta.get("source") or None,
+        url=meta.get("url") or None,
+        published=published_date(ev),
+        quote=ev.span.text,
+        start=ev.span.start,
+        end=ev.span.end,
+        score=round(ev.score, 4),
+    )
+
+
 def compose(info: QueryInfo, evidence: Sequence[ScoredSentence], conflict: bool = False) -> Draft:
     """The answer text: the quoted sentences with [n]; figures carry their article's date and source."""
     if not evidence:
         return Draft(refusal_text(info.text), [], True, 0.0)
     citations, parts = [], []
     for number, ev in enumerate(evidence, start=1):
-        meta = ev.meta
-        published = _published(ev)
-        citations.append(
-            Citation(
-                number=number,
-                article_id=ev.chunk.article_id,
-                title=meta.get("title") or "Untitled article",
-                source=meta.get("source") or None,
-                url=meta.get("url") or None,
-                published=published,
-                quote=ev.span.text,
-                start=ev.span.start,
-                end=ev.span.end,
-                score=round(ev.score, 4),
-            )
-        )
+        citation = _citation(number, ev)
+        citations.append(citation)
         sentence = _with_marker(ev.span.text, number)
         if info.kind == "number":
-            sentence = f"{as_of(published, meta.get('source') or None)}: {sentence}"
+            sentence = f"{as_of(citation.published, citation.source)}: {sentence}"
         parts.append(sentence)
     text = " ".join(parts)
     if conflict:
         text = f"The articles give different figures, newest first. {text}"
     return Draft(text, citations, False, evidence[0].score)
+
+
+def citable_numbers(citations: Iterable[Citation]) -> set[str]:
+    """Numbers an answer may state: those in its cited quotes, and in what it says about each cited article
+    (its date, "As of 9 November 2012", and its source's and syndicating outlets' names)."""
+    out: set[str] = set()
+    for cit in citations:
+        out.update(numbers(cit.quote))
+        if cit.published:
+            out.update(numbers(long_date(cit.published)))
+        for name in [cit.source or "", *cit.also_reported_by]:
+            out.update(numbers(name))
+    return out
 
 
 def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterable[str] = ()) -> list[str]:
@@ -186,12 +203,7 @@ def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterabl
     problems: list[str] = []
     if draft.refused:
         return problems
-    numbers_cited: set[str] = set(extra_numbers)
-    for cit in draft.citations:
-        if cit.published:
-            numbers_cited.update(numbers(long_date(cit.published)))
-        for name in [cit.source or "", *cit.also_reported_by]:
-            numbers_cited.update(numbers(name))
+    numbers_cited = citable_numbers(draft.citations) | set(extra_numbers)
     for cit in draft.citations:
         article = articles.get(cit.article_id)
         if article is None:
@@ -201,7 +213,6 @@ def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterabl
             problems.append(f"[{cit.number}] quote is not at {cit.start}:{cit.end} of its article")
         elif normalize_space(cit.quote) not in normalize_space(article.text):
             problems.append(f"[{cit.number}] quote is not in its article")
-        numbers_cited.update(numbers(cit.quote))
     used = {int(n) for n in MARKER.findall(draft.text)}
     known = {c.number for c in draft.citations}
     if used - known:
@@ -265,7 +276,7 @@ def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phra
         cited = [evidence[r - 1] for r in refs]
         allowed = {n for ev in cited for n in numbers(ev.span.text)}
         for ev in cited:
-            published = _published(ev)
+            published = published_date(ev)
             if published:
                 allowed.update(numbers(long_date(published)))
         unsupported = [n for n in numbers(body) if n not in allowed]
@@ -284,12 +295,7 @@ def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phra
     for _, refs in kept:
         for r in refs:
             renumber.setdefault(r, len(renumber) + 1)
-    citations = []
-    for old, new in renumber.items():
-        ev = evidence[old - 1]
-        citations.append(Citation(number=new, article_id=ev.chunk.article_id, title=ev.meta.get("title") or "Untitled article",
-                                  source=ev.meta.get("source") or None, published=_published(ev), quote=ev.span.text,
-                                  start=ev.span.start, end=ev.span.end, score=round(ev.score, 4)))
+    citations = [_citation(new, evidence[old - 1]) for old, new in renumber.items()]
     parts = []
     for body, refs in kept:
         markers = "".join(f"[{renumber[r]}]" for r in dict.fromkeys(refs))

@@ -13,9 +13,18 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import Draft, check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
+from .answer import (
+    Draft,
+    check_generated,
+    compose,
+    evidence_for_generator,
+    published_date,
+    refusal_text,
+    select_evidence,
+    verify,
+)
 from .collection import answer_collection, detect
-from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, load_generator, load_prompt, render
+from .generation import REFUSAL_PHRASE, STOP, Generator, GeneratorError, Prompt, load_generator, load_prompt, render
 from .news import NearDuplicates, long_date, minhash, parse_time
 from .chunking import chunk_article
 from .config import Settings
@@ -77,6 +86,7 @@ class Assistant:
         self.clock = clock or date.today  # "last week" and "latest" are relative to it
         self.generator: Generator | None = load_generator(self.settings) if generator == "settings" else generator
         self._near: NearDuplicates | None = None
+        self._prompt: Prompt | None = None
         self._suggested: tuple[str, list[str]] | None = None
         self.repaired_chunks = self.store.repair()
         self._checked_at = 0.0
@@ -277,10 +287,12 @@ class Assistant:
         evidence = evidence_for_generator(scored, self.settings.refusal_threshold)
         labels = []
         for n, ev in enumerate(evidence, start=1):
-            published = ev.meta.get("published")
-            when = long_date(date.fromisoformat(published)) if published else "undated"
+            published = published_date(ev)
+            when = long_date(published) if published else "undated"
             labels.append((n, f"{ev.meta.get('title') or 'untitled'}, {when}", ev.span.text))
-        system, user = render(load_prompt(self.settings.prompt_version), question, labels)
+        if self._prompt is None:  # read once, not on every question
+            self._prompt = load_prompt(self.settings.prompt_version)
+        system, user = render(self._prompt, question, labels)
         pieces: list[str] = []
         try:
             for piece in self.generator.generate(system, user, STOP, self.settings.llm_max_tokens):
@@ -435,8 +447,10 @@ class Assistant:
         if self._suggested and self._suggested[0] == key:
             return self._suggested[1][:n]
         out: list[str] = []
-        for info in self.articles()[:10]:
-            for q in questions_from(self.store.get_article(info.id).text):
+        newest = [info.id for info in self.articles()[:10]]
+        texts = self.store.get_articles(newest)  # one read for all, not one per article
+        for newest_id in newest:
+            for q in questions_from(texts[newest_id].text):
                 if q not in out and not self.ask(q).refused:
                     out.append(q)
                     break

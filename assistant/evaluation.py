@@ -194,13 +194,10 @@ def quote_verbatim(citation: Any, article: Article | None) -> bool:
 def number_counts(answer: Answer) -> tuple[int, int]:
     """(numbers in the answer text, of which appear in a cited quote or the cited article's date and source,
     which the answer states as "As of 9 November 2012 (Daily Ledger)")."""
-    from .news import long_date
+    from .answer import citable_numbers
 
     found = numbers(re.sub(r"\[\d+\]", "", answer.text)) if not answer.refused else []
-    cited = {n for c in answer.citations for n in numbers(c.quote)}
-    for c in answer.citations:
-        cited.update(numbers(long_date(c.published)) if c.published else [])
-        cited.update(n for name in [c.source or "", *c.also_reported_by] for n in numbers(name))
+    cited = citable_numbers(answer.citations)
     return len(found), sum(1 for n in found if n in cited)
 
 

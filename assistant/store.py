@@ -205,14 +205,9 @@ class ChromaStore:
 
     def iter_articles(self) -> Iterator[tuple[str, str, str]]:
         """(article id, text, group) of every article, page by page."""
-        offset = 0
-        while True:
-            page = self.articles.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not page["ids"]:
-                return
+        for page in self._pages(self.articles, ["documents", "metadatas"]):
             for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 yield i, doc, meta.get("group") or i
-            offset += len(page["ids"])
 
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
@@ -294,26 +289,25 @@ class ChromaStore:
 
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every chunk, page by page."""
-        offset = 0
-        while True:
-            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not page["ids"]:
-                return
+        for page in self._pages(self.chunks, ["documents", "metadatas"]):
             yield from zip(page["ids"], page["documents"], page["metadatas"])
-            offset += len(page["ids"])
 
     def chunk_ids(self) -> list[str]:
         return [i for i, _ in self._iter_meta(self.chunks, with_meta=False)]
 
     def _iter_meta(self, collection, with_meta: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+        for page in self._pages(collection, ["metadatas"] if with_meta else []):
+            yield from zip(page["ids"], page["metadatas"] if with_meta else [{}] * len(page["ids"]))
+
+    @staticmethod
+    def _pages(collection, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record of a collection, ``_PAGE`` at a time (Chroma caps how much one call returns)."""
         offset = 0
-        include = ["metadatas"] if with_meta else []
         while True:
             page = collection.get(include=include, limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return
-            metas = page["metadatas"] if with_meta else [{}] * len(page["ids"])
-            yield from zip(page["ids"], metas)
+            yield page
             offset += len(page["ids"])
 
     @staticmethod
