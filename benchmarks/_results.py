@@ -11,6 +11,16 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = "# Benchmark results\n\nWritten by the scripts in `benchmarks/` (run `make bench`); each section says how it was made.\n"
 
 
+def pct(values, q: float) -> float:
+    """The q-quantile of values (the value at rank round(q * (n - 1)) of the sorted list); NaN for none."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
 def machine() -> str:
     import os
 

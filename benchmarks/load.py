@@ -18,14 +18,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import pct  # noqa: E402
 USERS = 20
 SECONDS = 120
 INGEST_ARTICLES = 500
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
 def rss_mb(pid: int, field: str) -> float:

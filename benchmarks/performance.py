@@ -17,16 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import folder_mb, pct  # noqa: E402
 RGB = ROOT.parent / "shared" / "datasets" / "rgb"
-
-
-def folder_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def main() -> None:
@@ -77,7 +70,7 @@ def main() -> None:
         a.ask(q)
         latencies.append((time.perf_counter() - t) * 1000)
     stages = {k: statistics.median(a.ask(q).timings.get(k, 0) for q in questions[:40]) for k in ("embed", "retrieve", "rerank", "answer")}
-    size = folder_size(index)
+    size = folder_mb(index) * 2**20
 
     code = "import time; t=time.perf_counter(); from assistant import Assistant; a=Assistant(index_dir=%r); " \
            "t1=time.perf_counter(); a.ask('How many refugees does Turkey shelter?'); t2=time.perf_counter(); " \

@@ -22,6 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _results import folder_mb, pct  # noqa: E402
 SIZES = [1_000, 10_000, 100_000]
 CHUNKS_PER_ARTICLE = 5
 
@@ -38,15 +40,6 @@ def sentence_pool(rng: random.Random, n: int) -> list[str]:
         f"{rng.randint(10, 99_999):,} {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TOWNS)} "
         f"on day {rng.randint(1, 30)}, {rng.choice(SOURCES)} said." for _ in range(n)
     ]
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
 def embed_speed(embedder, texts: list[str]) -> dict[str, float]:
@@ -118,10 +111,10 @@ def main() -> None:
         questions = [f"How many {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TOWNS)}?" for _ in range(40)]
         for q in questions[:5]:
             reopened.ask(q)
-        lat, dense, keyword = [], [], []
+        lat, dense, keyword, answered = [], [], [], 0
         for q in questions:
             t = time.perf_counter()
-            ans = reopened.ask(q)
+            answered += not reopened.ask(q).refused
             lat.append((time.perf_counter() - t) * 1000)
             vec = embedder.encode_one(q)
             t = time.perf_counter()
@@ -134,7 +127,7 @@ def main() -> None:
             "chunks": n_chunks, "articles": n_articles, "store_write_s": store_s, "bm25_build_s": bm25_s,
             "open_s": open_s, "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95),
             "dense_p50_ms": statistics.median(dense), "bm25_p50_ms": statistics.median(keyword),
-            "disk_mb": folder_mb(index), "answered": sum(1 for q in questions if not reopened.ask(q).refused),
+            "disk_mb": folder_mb(index), "answered": answered,
         }
         print(json.dumps(row))
         rows.append(row)
