@@ -12,22 +12,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from .dates import DATE_EXPRESSION, long_date
 from .models import Article, Citation
-from .news import as_of, long_date
+from .news import as_of
 from .question import QueryInfo
-from .retrieval import ScoredSentence
-from .textutil import normalize_space, numbers, terms
+from .records import Draft, Evidence, ScoredSentence
+from .textutil import normalize_space, numbers, sentence_spans, terms
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
-
-
-@dataclass
-class Draft:
-    text: str
-    citations: list[Citation]
-    refused: bool
-    confidence: float
 
 
 def refusal_text(question: str, empty_index: bool = False) -> str:
@@ -54,18 +48,12 @@ def _with_marker(sentence: str, number: int) -> str:
 
 def published_date(ev: ScoredSentence) -> date | None:
     """The published date of the article an evidence sentence comes from (None when undated)."""
-    value = ev.meta.get("published")
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return ev.published
 
 
 def figures(sentence: str, info: QueryInfo) -> list[tuple[str, frozenset[str]]]:
     """(number, words of what it counts) pairs beyond the question's own numbers and dates:
     "more than 50,000 registered Syrian refugees" -> ("50000", {"regist", "syrian", "refuge"})."""
-    from .question import DATE_EXPRESSION
-
     text = DATE_EXPRESSION.sub(" ", sentence)
     out = []
     for m in re.finditer(r"(\d[\d,.]*\d|\d)((?:\s+[A-Za-z]+){1,3})", text):
@@ -94,16 +82,17 @@ def _same_words(a: ScoredSentence, b: ScoredSentence) -> bool:
 def select_evidence(
     scored: Sequence[ScoredSentence], threshold: float, max_citations: int, info: QueryInfo | None = None,
     prefer_recent: bool = False, margin: float = 0.04, conflict_margin: float = 0.12,
-) -> tuple[list[ScoredSentence], bool]:
-    """(evidence sentences, whether they report conflicting figures).
+) -> Evidence:
+    """The evidence sentences, and whether they report conflicting figures.
 
     The best sentence must clear the threshold and be of the asked kind. Near-equal sentences from other
     articles join it; one sentence per near-duplicate group (syndicated copies are cited once). With
     ``prefer_recent`` the newest of the near-equal sentences leads. For a how-many question, sentences giving a
     *different* figure for the same thing are all kept, newest first: the conflict is shown, never hidden.
     """
+    scored = list(scored)
     if not scored or scored[0].score < threshold or not scored[0].features.get("kind", 1.0):
-        return [], False
+        return Evidence([], False, scored)
     best = scored[0]
     eligible: list[ScoredSentence] = []
     seen_text: set[str] = set()
@@ -134,8 +123,8 @@ def select_evidence(
                 if len(chosen) < max(max_citations, 3):
                     chosen.append(c)
             if prefer_recent:
-                return [best], False
-            return sorted(chosen, key=lambda c: published_date(c) or date.min, reverse=True), True
+                return Evidence([best], False, scored)
+            return Evidence(sorted(chosen, key=lambda c: published_date(c) or date.min, reverse=True), True, scored)
     chosen = [best]
     for cand in eligible:
         if len(chosen) >= max_citations:
@@ -143,42 +132,65 @@ def select_evidence(
         if cand is best or cand.score < max(threshold, best.score - margin):
             continue
         chosen.append(cand)
-    return chosen, False
+    return Evidence(chosen, False, scored)
 
 
-def _citation(number: int, ev: ScoredSentence) -> Citation:
-    """Citation [number] for an evidence sentence: the verbatim sentence with its offsets and article metadata."""
-    meta = ev.meta
+def cite(number: int, article_id: str, start: int, end: int, quote: str, meta: Mapping[str, Any],
+         score: float = 0.0) -> Citation:
+    """Citation [number]: the verbatim quote ``article.text[start:end]`` and the article's metadata (``meta``:
+    title, source, url, published as stored; ``also_reported_by`` when the article has syndicated copies)."""
+    published = meta.get("published")
+    if isinstance(published, str):
+        try:
+            published = date.fromisoformat(published) if published else None
+        except ValueError:
+            published = None
     return Citation(
-        number=number,
-        article_id=ev.chunk.article_id,
-        title=meta.get("title") or "Untitled article",
-        source=meta.get("source") or None,
-        url=meta.get("url") or None,
-        published=published_date(ev),
-        quote=ev.span.text,
-        start=ev.span.start,
-        end=ev.span.end,
-        score=round(ev.score, 4),
+        number=number, article_id=article_id, title=meta.get("title") or "Untitled article",
+        source=meta.get("source") or None, url=meta.get("url") or None, published=published or None,
+        quote=quote, start=start, end=end, score=round(score, 4),
+        also_reported_by=list(meta.get("also_reported_by") or []),
     )
 
 
-def compose(info: QueryInfo, evidence: Sequence[ScoredSentence], conflict: bool = False) -> Draft:
-    """The answer text: the quoted sentences with [n]; figures carry their article's date and source."""
-    if not evidence:
-        return Draft(refusal_text(info.text), [], True, 0.0)
+def cite_sentence(number: int, ev: ScoredSentence, articles: Mapping[str, Article] | None = None,
+                  also: Mapping[str, list[str]] | None = None) -> Citation:
+    """Citation [number] for an evidence sentence, with its stored article's metadata when given."""
+    article = (articles or {}).get(ev.article_id)
+    meta = article.model_dump(include={"title", "source", "url", "published"}) if article else dict(ev.meta)
+    meta["also_reported_by"] = (also or {}).get(ev.article_id, [])
+    return cite(number, ev.article_id, ev.span.start, ev.span.end, ev.span.text, meta, ev.score)
+
+
+def marker(citation: Citation) -> str:
+    """``[n]``, followed by the outlets that carried the same story: ``[1] (also reported by Reuters)``."""
+    if citation.also_reported_by:
+        return f"[{citation.number}] (also reported by {', '.join(citation.also_reported_by)})"
+    return f"[{citation.number}]"
+
+
+def compose(info: QueryInfo, evidence: Evidence | Sequence[ScoredSentence], articles: Mapping[str, Article] | None = None,
+            also: Mapping[str, list[str]] | None = None, prefix: str = "") -> Draft:
+    """The answer text, written here and nowhere else: the quoted sentences with their ``[n]`` (and the outlets
+    that carried the same story); figures carry their article's date and source."""
+    if not isinstance(evidence, Evidence):
+        evidence = Evidence(list(evidence))
+    if not evidence.sentences:
+        return Draft(refusal_text(info.text), [], True, evidence.confidence)
     citations, parts = [], []
-    for number, ev in enumerate(evidence, start=1):
-        citation = _citation(number, ev)
+    for number, ev in enumerate(evidence.sentences, start=1):
+        citation = cite_sentence(number, ev, articles, also)
         citations.append(citation)
-        sentence = _with_marker(ev.span.text, number)
+        sentence = _with_marker(ev.span.text, number).replace(f"[{number}]", marker(citation), 1)
         if info.kind == "number":
             sentence = f"{as_of(citation.published, citation.source)}: {sentence}"
         parts.append(sentence)
     text = " ".join(parts)
-    if conflict:
+    if evidence.conflict:
         text = f"The articles give different figures, newest first. {text}"
-    return Draft(text, citations, False, evidence[0].score)
+    if prefix:
+        text = f"{prefix}{text}"
+    return Draft(text, citations, False, evidence.sentences[0].score)
 
 
 def citable_numbers(citations: Iterable[Citation]) -> set[str]:
@@ -194,7 +206,7 @@ def citable_numbers(citations: Iterable[Citation]) -> set[str]:
     return out
 
 
-def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterable[str] = ()) -> list[str]:
+def verify(draft: Draft, articles: Mapping[str, Article]) -> list[str]:
     """Problems found in a draft: quotes that are not in their article, numbers without a cited source.
 
     A number in the text must come from a cited quote, or from a cited article's own metadata shown with it
@@ -203,7 +215,7 @@ def verify(draft: Draft, articles: Mapping[str, Article], extra_numbers: Iterabl
     problems: list[str] = []
     if draft.refused:
         return problems
-    numbers_cited = citable_numbers(draft.citations) | set(extra_numbers)
+    numbers_cited = citable_numbers(draft.citations) | set(draft.extra_numbers)
     for cit in draft.citations:
         article = articles.get(cit.article_id)
         if article is None:
@@ -246,15 +258,14 @@ def evidence_for_generator(scored: Sequence[ScoredSentence], threshold: float, l
     return out
 
 
-def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phrase: str) -> CheckedDraft:
+def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phrase: str,
+                    articles: Mapping[str, Article] | None = None) -> CheckedDraft:
     """Keep the generated sentences that cite existing evidence which supports them; drop the rest.
 
     A kept sentence cites at least one [n] that exists, every number in it appears in a cited sentence (or the
     cited article's date), and most of its content words are in the cited sentences. Citations are renumbered
     in order of first use and point at the verbatim evidence sentences.
     """
-    from .textutil import sentence_spans
-
     draft = draft.strip()
     if not draft or refusal_phrase.lower().rstrip(".") in draft.lower():
         return CheckedDraft(refusal_text(""), [], [], True)
@@ -295,7 +306,7 @@ def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phra
     for _, refs in kept:
         for r in refs:
             renumber.setdefault(r, len(renumber) + 1)
-    citations = [_citation(new, evidence[old - 1]) for old, new in renumber.items()]
+    citations = [cite_sentence(new, evidence[old - 1], articles) for old, new in renumber.items()]
     parts = []
     for body, refs in kept:
         markers = "".join(f"[{renumber[r]}]" for r in dict.fromkeys(refs))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import config as _config  # noqa: F401  (offline environment)
+from .config import offline_environment
 from .errors import AssistantError
 
 if TYPE_CHECKING:
@@ -268,14 +268,16 @@ def reset(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete the embedded index (all articles). Needed after changing the embedding model."""
+    from .api import Assistant
     from .config import Settings
-    from .store import reset_index
 
-    folder = index_dir or Settings().index_dir
-    if not yes and not typer.confirm(f"Delete every indexed article under {folder}?"):
+    settings = Settings(**({"index_dir": index_dir} if index_dir else {}))
+    where = settings.chroma_url or settings.index_dir
+    if not yes and not typer.confirm(f"Delete every indexed article in {where}?"):
         raise typer.Exit(1)
-    reset_index(folder)
-    _console().print(f"index under {folder} deleted")
+    with _handled():
+        removed = Assistant.reset(settings)
+    _console().print(f"index in {where} deleted" if removed else f"no index found in {where}", markup=False)
 
 
 @app.command("eval")
@@ -341,10 +343,17 @@ def serve(
     if no_samples:
         overrides["load_samples"] = False
     with _handled():
-        launch(Settings(**overrides))
+        launch(Settings(**overrides), announce=typer.echo)
+
+
+@app.callback()
+def _offline() -> None:
+    """Runs before every command: the CLI works offline (no telemetry, no model-hub look-ups)."""
+    offline_environment()
 
 
 def main() -> None:
+    offline_environment()
     try:
         app()
     except KeyboardInterrupt:

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .answer import Draft, compose, units
+from .answer import cite, compose, units
 from .chunking import sentences
+from .dates import long_date
 from .models import Citation
-from .news import TimeFilter, long_date, parse_time
+from .news import TimeFilter, parse_time
 from .question import analyze
+from .records import Draft
 from .textutil import numbers, terms
 
 if TYPE_CHECKING:
-    from .api import Assistant
+    from .embeddings import Embedder
+    from .index import Index
     from .models import Article
+    from .reader import Reader
+    from .retrieval import Retriever
 
 MAX_LISTED = 12
 
@@ -31,9 +37,21 @@ _MENTION = re.compile(r"^(?:which|what) (?:articles|stories|reports|pieces)\s+(?
                       r"discuss|say anything about|name)\s+(?P<topic>.+?)\s*\??$", re.I)
 _SOURCES = re.compile(r"^(?:what|which) (?:sources|outlets|publications)\s+(?:do i have|have i got|are there|cover|covered|"
                       r"wrote|write|reported)?\s*(?:about|on|covering|for|regarding)?\s*(?P<topic>.+?)\s*\??$", re.I)
-_COUNT = re.compile(r"^how many (?:articles|stories|reports)\s+(?:are|were|do i have|did i get)?\s*(?:there\s+)?"
+_COUNT = re.compile(r"^how many (?:articles|stories|reports)\s+(?:are|were|do i have|did i get)?\s*(?:there\b\s*)?"
                     r"(?P<rest>.*?)\s*\??$", re.I)
 _TIMELINE = re.compile(r"\btimeline\b(?:\s+(?:of|for|on))?\s*(?:the\s+)?(?P<topic>.*?)\s*\??$", re.I)
+
+
+@dataclass
+class Collection:
+    """What collection questions read: the index, search, the reader (for timelines) and today's date."""
+
+    index: Index
+    retriever: Retriever
+    reader: Reader
+    embedder: Embedder
+    threshold: float
+    clock: Callable[[], date]
 
 
 @dataclass
@@ -71,13 +89,13 @@ def _mention_span(article: Article, topic: str) -> tuple[int, int] | None:
     return None
 
 
-def _articles_about(assistant: Assistant, topic: str, time_filter: TimeFilter | None) -> list[tuple[Article, tuple[int, int]]]:
+def _articles_about(c: Collection, topic: str, time_filter: TimeFilter | None) -> list[tuple[Article, tuple[int, int]]]:
     """Articles that name the topic, newest first, with the sentence that does."""
-    hits = assistant.keyword.search(topic, 500)
+    hits = c.index.keyword.search(topic, 500)
     chunk_ids = [cid for cid, _ in hits]
-    article_ids = list(OrderedDict.fromkeys(h.chunk.article_id for h in assistant.store.get_chunks(chunk_ids)))
+    article_ids = list(OrderedDict.fromkeys(h.chunk.article_id for h in c.index.store.get_chunks(chunk_ids)))
     found = []
-    for article in assistant.store.get_articles(article_ids).values():
+    for article in c.index.get_articles(article_ids).values():
         if time_filter is not None and not time_filter.contains(article.published):
             continue
         span = _mention_span(article, topic)
@@ -88,8 +106,7 @@ def _articles_about(assistant: Assistant, topic: str, time_filter: TimeFilter | 
 
 def _cite(number: int, article: Article, span: tuple[int, int]) -> Citation:
     start, end = span
-    return Citation(number=number, article_id=article.id, title=article.title, source=article.source, url=article.url,
-                    published=article.published, quote=article.text[start:end], start=start, end=end)
+    return cite(number, article.id, start, end, article.text[start:end], article.model_dump())
 
 
 def _first_sentence(article: Article) -> tuple[int, int]:
@@ -102,26 +119,32 @@ def _label(article: Article) -> str:
     return f"“{article.title}” ({article.source + ', ' if article.source else ''}{when})"
 
 
-def answer_collection(assistant: Assistant, request: CollectionRequest,
-                      time_filter: TimeFilter | None) -> tuple[Draft, set[str]]:
-    """A cited answer about the collection, and the numbers it may state beyond its quotes (counts, periods)."""
+def answer_collection(c: Collection, request: CollectionRequest, time_filter: TimeFilter | None) -> Draft:
+    """A cited answer about the collection; ``draft.extra_numbers`` are the numbers it may state beyond its
+    quotes (counts, periods)."""
+    draft, extra = _answer(c, request, time_filter)
+    draft.extra_numbers = set(extra)
+    return draft
+
+
+def _answer(c: Collection, request: CollectionRequest, time_filter: TimeFilter | None) -> tuple[Draft, set[str]]:
     if request.kind == "timeline":
-        return _timeline(assistant, request.topic, time_filter)
+        return _timeline(c, request.topic, time_filter)
     if request.kind == "count":
-        period = parse_time(request.topic, assistant.clock()) if request.topic else None
+        period = parse_time(request.topic, c.clock()) if request.topic else None
         if period and (period.start or period.end) or not request.topic:
-            infos = [i for i in assistant.articles() if period is None or period.contains(i.published)]
+            infos = [i for i in c.index.articles() if period is None or period.contains(i.published)]
             # counted from the metadata; only the articles listed are read in full
-            texts = assistant.store.get_articles([i.id for i in infos[:MAX_LISTED]])
+            texts = c.index.get_articles([i.id for i in infos[:MAX_LISTED]])
             listed = [(texts[i.id], _first_sentence(texts[i.id])) for i in infos[:MAX_LISTED] if i.id in texts]
             n = len(infos)
             where = f"from {period.phrase}" if period else "in the library"
             head = f"{n} article{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} {where}"
             return _listing(head, listed, extra={str(n), *numbers(request.topic)}, total=n)
-        listed = _articles_about(assistant, request.topic, time_filter)
-        head = f"{len(listed)} article{'s' if len(listed) != 1 else ''} mention {request.topic}"
+        listed = _articles_about(c, request.topic, time_filter)
+        head = f"{len(listed)} article{'s' if len(listed) != 1 else ''} mention{'s' if len(listed) == 1 else ''} {request.topic}"
         return _listing(head, listed, extra={str(len(listed)), *numbers(request.topic)})
-    found = _articles_about(assistant, request.topic, time_filter)
+    found = _articles_about(c, request.topic, time_filter)
     if request.kind == "mention":
         head = f"{len(found)} article{'s' if len(found) != 1 else ''} mention{'s' if len(found) == 1 else ''} {request.topic}"
         return _listing(head, found, extra={str(len(found)), *numbers(request.topic)})
@@ -155,14 +178,14 @@ def _listing(head: str, found, extra: set[str], total: int | None = None) -> tup
     return Draft(f"{head}, newest first{more}: {items}.", citations, False, 1.0), extra
 
 
-def _timeline(assistant: Assistant, topic: str, time_filter: TimeFilter | None) -> tuple[Draft, set[str]]:
+def _timeline(c: Collection, topic: str, time_filter: TimeFilter | None) -> tuple[Draft, set[str]]:
     """Dated figures about the topic, oldest first, one per article."""
     query = f"how many {topic}" if topic else "how many"
     info = analyze(query, kind="number")
-    q_vec = assistant.embedder.encode_one(query)
-    cands = assistant.retriever.retrieve(query, q_vec, where=time_filter.where() if time_filter else None, limit=30)
-    scored = assistant.retriever.rerank_sentences(info, q_vec, cands)
-    threshold = assistant.settings.refusal_threshold * 0.8
+    q_vec = c.embedder.encode_one(query)
+    cands = c.retriever.retrieve(query, q_vec, where=time_filter.where() if time_filter else None, limit=30)
+    scored = c.reader.read(info, q_vec, cands)
+    threshold = c.threshold * 0.8
     topic_terms = set(terms(topic))
     # keep figures that count something the topic names ("refugee numbers" -> refugees, not dollars), if any do
     on_topic = any(units(s.span.text, info) & topic_terms for s in scored)
@@ -176,7 +199,7 @@ def _timeline(assistant: Assistant, topic: str, time_filter: TimeFilter | None) 
     picked = sorted(best_per_article.values(), key=lambda s: (s.meta.get("published") or "9999", s.score))[:MAX_LISTED]
     if not picked:
         return Draft(f"I found no dated figures about {topic or 'this'} in the articles.", [], True, 0.0), set()
-    draft = compose(info, picked)  # each figure carries its date and source
-    draft.text = f"Timeline of {topic or 'the figures'}, oldest first: {draft.text}"
-    return draft, set()
+    articles = c.index.get_articles([s.article_id for s in picked])
+    # each figure carries its date and source
+    return compose(info, picked, articles, prefix=f"Timeline of {topic or 'the figures'}, oldest first: "), set()
 

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The whole product runs offline: no telemetry, no hub look-ups. Set before any heavy import reads them.
-for _name, _value in {
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+# The sample news article, shipped inside the package (a wheel has it); the app ingests it into an empty index.
+SAMPLES_DIR = Path(str(resources.files("assistant") / "samples"))
+
+# The product runs offline: no telemetry, no hub look-ups. Importing the library changes no environment
+# variable; the entry points (the CLI, app.py) call offline_environment() before any heavy import.
+OFFLINE_ENVIRONMENT = {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ.setdefault(_name, _value)
+}
 
-DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+def offline_environment() -> None:
+    """For entry points only: no telemetry, no hub look-ups (values already set by the user are kept)."""
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 class Settings(BaseSettings):
@@ -55,6 +63,7 @@ class Settings(BaseSettings):
     ui_password: str | None = None
     max_upload_mb: float = Field(20.0, gt=0)
     load_samples: bool = Field(True, description="Ingest the shipped sample articles when the index is empty.")
+    reader: str = Field("similarity", description="How candidate sentences are scored (see assistant.reader).")
     generator: str = Field("none", description="none (extractive), openai, llamacpp or gemma.")
     llm_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1.")
     llm_model: str | None = None

@@ -27,7 +27,6 @@ from pydantic import BaseModel, Field
 from .textutil import normalize_space, numbers
 
 if TYPE_CHECKING:
-    from .api import Assistant
     from .models import Answer, Article
 
 
@@ -276,11 +275,13 @@ class System:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def assistant_system(assistant: Assistant) -> System:
+def assistant_system(assistant: Any) -> System:
+    """A ``System`` over anything with ``ask(question)``, ``search(query, k)`` (chunks) and
+    ``get_articles(ids)`` (the ``Assistant`` has all three)."""
     return System(
         ask=assistant.ask,
         search=lambda q, k: [(h.article_id, h.text) for h in assistant.search(q, k)],
-        articles=assistant.store.get_articles,
+        articles=assistant.get_articles,
     )
 
 

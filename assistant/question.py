@@ -6,30 +6,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .dates import DATE_EXPRESSION, DATE_PATTERN
 from .textutil import STOPWORDS, numbers, terms, words
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-DATE_PATTERN = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?(?:\s+\d{{4}})?|"
-    rf"(?:{_MONTHS})\.?,?\s+\d{{4}}|(?:1[6-9]|20)\d{{2}}|\d{{4}}-\d{{2}}-\d{{2}}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year))\b",
-    re.IGNORECASE,
-)
-# Date expressions other than a bare year: "Jul 21, 2020", "21 July", "2020-07-21", "Monday" (a bare 1672 may
-# well be a quantity, so for how-many questions only these are set aside).
-DATE_EXPRESSION = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?(?:\s+\d{{4}})?|"
-    rf"(?:{_MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.IGNORECASE,
-)
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al|bin|la|del))*")
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|trillion|dozens?|several|few)\b",
+    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|several|few)\b",
     re.IGNORECASE,
 )
 

@@ -8,7 +8,6 @@ and chunks without one (an ingest killed half-way) are removed by :meth:`ChromaS
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -333,14 +332,22 @@ class ChromaStore:
         )
 
 
-def reset_index(index_dir: Path) -> None:
-    """Delete the embedded index files (Chroma + keyword index) under ``index_dir``."""
+def reset_index(index_dir: Path, chroma_url: str | None = None, prefix: str = "news") -> list[str]:
+    """Delete what the store wrote: the embedded ``<index_dir>/chroma`` folder, or on a Chroma server this
+    assistant's two collections (whatever model they were built with). Returns what was removed."""
     import shutil
 
-    for name in ("chroma", "bm25"):
-        target = Path(index_dir) / name
-        if target.exists():
-            shutil.rmtree(target)
-    manifest = Path(index_dir) / "manifest.json"
-    if manifest.exists():
-        os.remove(manifest)
+    removed: list[str] = []
+    if chroma_url:
+        client = _open_client(Path(index_dir), chroma_url)
+        existing = {getattr(c, "name", c) for c in client.list_collections()}
+        for name in (f"{prefix}_chunks", f"{prefix}_articles"):
+            if name in existing:
+                client.delete_collection(name)
+                removed.append(f"{chroma_url} collection {name}")
+        return removed
+    target = Path(index_dir) / "chroma"
+    if target.exists():
+        shutil.rmtree(target)
+        removed.append(str(target))
+    return removed

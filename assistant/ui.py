@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr  # this module is imported only by `app.py` and `assistant serve`
@@ -85,10 +86,10 @@ def answer_markdown(answer: Answer) -> str:
     notes = []
     if answer.resolved_question:
         notes.append(f"Understood as: {md_escape(answer.resolved_question)}")
-    tf = answer.time_filter or {}
-    if tf.get("applied") and tf.get("phrase"):
-        notes.append(f"Searched articles dated {md_escape(tf['phrase'])}")
-    elif tf.get("prefer_recent"):
+    tf = answer.time_filter
+    if tf is not None and tf.applied and tf.phrase:
+        notes.append(f"Searched articles dated {md_escape(tf.phrase)}")
+    elif tf is not None and tf.prefer_recent:
         notes.append("Newest articles first")
     if answer.generator != "none":
         notes.append(f"Written by {md_escape(answer.generator)}, every sentence checked against its sources")
@@ -389,7 +390,7 @@ def prepare(settings: Settings) -> Assistant:
 
     assistant = Assistant(settings=settings)
     if settings.load_samples and not assistant.articles() and SAMPLES_DIR.is_dir():
-        report = assistant.ingest([SAMPLES_DIR])
+        report = assistant.ingest(sorted(SAMPLES_DIR.glob("*.txt")))  # articles only
         log.info("ingested the sample articles: %s added", report.added)
     return assistant
 
@@ -400,12 +401,16 @@ def theme():
     return gr.themes.Default(font=system, font_mono=mono)
 
 
-def launch(settings: Settings | None = None) -> None:
+def launch(settings: Settings | None = None, announce: Callable[[str], None] | None = None) -> None:
+    """Start the web chat (blocks). ``announce`` gets one line saying where it listens (entry points print it)."""
     settings = settings or Settings()
     assistant = prepare(settings)
     demo = build_app(assistant)
     auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
-    print(f"News assistant on http://{settings.ui_host}:{settings.ui_port} (index: {assistant.store.location})")
+    line = f"News assistant on http://{settings.ui_host}:{settings.ui_port} (index: {assistant.stats()['index']})"
+    log.info(line)
+    if announce:
+        announce(line)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.ui_host, server_port=settings.ui_port, auth=auth, share=False, show_error=True,
         max_file_size=int(settings.max_upload_mb * 2**20), theme=theme(), css=CSS, head=HEAD, footer_links=[],

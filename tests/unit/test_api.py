@@ -44,7 +44,7 @@ def test_example_question_is_answered_with_the_exact_sentence(sample_assistant):
 
 
 def test_junk_never_reaches_chunks_or_answers(sample_assistant):
-    for _, text, _ in sample_assistant.store.iter_chunks():
+    for _, text, _ in sample_assistant.index.store.iter_chunks():
         assert "Loading article content" not in text
     [info] = sample_assistant.articles()
     assert "Loading article content" not in sample_assistant.article(info.id).text
@@ -66,11 +66,11 @@ def test_empty_index_refuses_and_says_how_to_add(assistant):
 
 
 def test_reingest_is_skipped_and_changes_nothing(sample_assistant):
-    before = (sample_assistant.store.count(), sample_assistant.keyword.digest)
+    before = (sample_assistant.index.store.count(), sample_assistant.index.keyword.digest)
     report = sample_assistant.ingest([SAMPLE])
     assert (report.added, report.updated, report.skipped) == (0, 0, 1)
     assert report.files[0].reason == "already indexed (same text)"
-    assert (sample_assistant.store.count(), sample_assistant.keyword.digest) == before
+    assert (sample_assistant.index.store.count(), sample_assistant.index.keyword.digest) == before
 
 
 def test_changed_file_replaces_its_old_version(assistant, tmp_path):
@@ -82,9 +82,9 @@ def test_changed_file_replaces_its_old_version(assistant, tmp_path):
     assert (report.added, report.updated) == (0, 1)
     [info] = assistant.articles()
     assert "5 million" in assistant.article(info.id).text
-    chunk_texts = [t for _, t, _ in assistant.store.iter_chunks()]
+    chunk_texts = [t for _, t, _ in assistant.index.store.iter_chunks()]
     assert chunk_texts and all("4 million" not in t for t in chunk_texts)
-    assert assistant.keyword.n_docs == len(chunk_texts)
+    assert assistant.index.keyword.n_docs == len(chunk_texts)
 
 
 def test_duplicate_content_under_two_names_is_stored_once(assistant, tmp_path):
@@ -115,9 +115,9 @@ def test_bad_files_are_reported_and_good_ones_ingested(assistant, tmp_path):
 
 def test_a_failed_ingest_loses_nothing_already_indexed(sample_assistant, tmp_path):
     (tmp_path / "bad.json").write_text("{broken")
-    before = sample_assistant.store.count()
+    before = sample_assistant.index.store.count()
     report = sample_assistant.ingest([tmp_path / "bad.json"])
-    assert len(report.failed) == 1 and sample_assistant.store.count() == before
+    assert len(report.failed) == 1 and sample_assistant.index.store.count() == before
     assert "more than 120,000" in sample_assistant.ask(EXAMPLE_QUESTION).text
 
 
@@ -128,7 +128,7 @@ def test_folder_of_1000_files_is_batched(assistant, tmp_path, fake_embedder):
         (folder / f"{i:04d}.txt").write_text(f"Report {i}: the town of Place{i} recorded {i * 7} new cases on day {i}.")
     report = assistant.ingest([folder])
     assert report.added == 1000 and not report.failed
-    assert assistant.store.count() == (1000, 1000)
+    assert assistant.index.store.count() == (1000, 1000)
     assert max(fake_embedder.calls) >= 256  # chunks of many files embedded together
     ans = assistant.ask("How many new cases did Place417 record?")
     assert "2919" in ans.text
@@ -137,8 +137,8 @@ def test_folder_of_1000_files_is_batched(assistant, tmp_path, fake_embedder):
 def test_delete_removes_article_chunks_and_keywords(sample_assistant):
     [info] = sample_assistant.articles()
     sample_assistant.delete(info.id)
-    assert sample_assistant.articles() == [] and sample_assistant.store.count() == (0, 0)
-    assert sample_assistant.keyword.n_docs == 0
+    assert sample_assistant.articles() == [] and sample_assistant.index.store.count() == (0, 0)
+    assert sample_assistant.index.keyword.n_docs == 0
     with pytest.raises(ArticleNotFoundError, match="assistant articles"):
         sample_assistant.delete(info.id)
 
@@ -146,14 +146,14 @@ def test_delete_removes_article_chunks_and_keywords(sample_assistant):
 def test_index_reopens_from_disk(sample_assistant, make_assistant, tmp_path):
     again = make_assistant()
     assert [a.id for a in again.articles()] == [a.id for a in sample_assistant.articles()]
-    assert again.keyword.n_docs == sample_assistant.keyword.n_docs
+    assert again.index.keyword.n_docs == sample_assistant.index.keyword.n_docs
     assert "more than 120,000" in again.ask(EXAMPLE_QUESTION).text
 
 
 def test_lost_keyword_index_is_rebuilt_from_chroma(sample_assistant, make_assistant, tmp_path):
     shutil.rmtree(tmp_path / "index" / "bm25")
     again = make_assistant()
-    assert again.keyword.n_docs == sample_assistant.store.count()[1]
+    assert again.index.keyword.n_docs == sample_assistant.index.store.count()[1]
 
 
 def test_half_ingested_article_is_repaired_on_open(sample_assistant, make_assistant):
@@ -167,14 +167,14 @@ def test_half_ingested_article_is_repaired_on_open(sample_assistant, make_assist
     art = Article(id=article_id(text), title="orphan", text=text)
     chunks = chunk_article(art)
     # simulate a crash after the chunks were written but before the article record (the commit marker)
-    sample_assistant.store.chunks.upsert(
+    sample_assistant.index.store.chunks.upsert(
         ids=[c.id for c in chunks], documents=[c.text for c in chunks],
         embeddings=np.ones((len(chunks), 256)).tolist(),
         metadatas=[{"article_id": art.id, "start": c.start, "end": c.end} for c in chunks],
     )
     again = make_assistant()
-    assert again.repaired_chunks == len(chunks)
-    assert all(m["article_id"] != art.id for _, _, m in again.store.iter_chunks())
+    assert again.index.repaired_chunks == len(chunks)
+    assert all(m["article_id"] != art.id for _, _, m in again.index.store.iter_chunks())
 
 
 def test_index_built_with_another_embedder_is_refused(sample_assistant, make_assistant):

@@ -24,10 +24,10 @@ def test_article_added_or_deleted_elsewhere_is_seen_without_restart(make_assista
     report = a.add_documents([{"text": "The harbour bridge reopened after 14 months of repairs.", "title": "Bridge"}])
     time.sleep(1.1)  # b checks the server's change token at most once a second
     assert "14 months" in b.ask("How long were the bridge repairs?").text
-    assert b.keyword.n_docs == a.keyword.n_docs
+    assert b.index.keyword.n_docs == a.index.keyword.n_docs
     a.delete(report.files[0].article_id)
     time.sleep(1.1)
-    assert b.ask("How long were the bridge repairs?").refused and b.keyword.n_docs == 0
+    assert b.ask("How long were the bridge repairs?").refused and b.index.keyword.n_docs == 0
 
 
 def test_server_that_is_down_names_the_url(make_assistant):

@@ -1,0 +1,192 @@
+"""Features of a (question, sentence) pair for the reader: does this sentence state what the question asks?
+
+Pure functions over text (and two cosine similarities computed by the reader), so every rule can be tested on
+its own. The reader combines them with weights fitted on the project's dev questions (``reader``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .dates import DATE_EXPRESSION, DATE_PATTERN
+from .question import QueryInfo, names_in
+from .textutil import STOPWORDS, numbers, terms, words
+
+# Page furniture: lines that are never evidence ("Read more: ...", photo credits, newsletter and share lines).
+FURNITURE = re.compile(
+    r"^\s*(?:read more|read next|related(?: articles?| stories| coverage)?|see also|also read|more from|"
+    r"sign up|subscribe|advertisement|sponsored|watch|listen|click here|tap here|share (?:this|on)|follow us|"
+    r"newsletter|get (?:the|our) .{0,30}newsletter|copyright|©|photo(?:graph)?s?(?: by)?|image(?: credit)?|"
+    r"credit|caption|file photo|getty images|all rights reserved)\b[:\s|—–-]?"
+    r"|^\s*\(?(?:photo|image|picture|credit)s?:[^.]*$"
+    r"|(?:getty images|\bap photo|reuters/|afp via getty|shutterstock)\s*\)?\s*$",
+    re.IGNORECASE,
+)
+# A dateline at the start of a sentence: "DUBAI, United Arab Emirates (AP) — ", "LONDON (Reuters) - ".
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'-]{2,}(?:,\s*[A-Z][\w .'-]+){0,2}\s*(?:\((?:AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa)\)\s*)?"
+    r"|\((?:AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa)\)\s*)[—–-]{1,2}\s+"
+)
+
+_CURRENCY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b",
+                       re.IGNORECASE)
+_MAGNITUDE = re.compile(r"\b(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|dozens?|half|percent|per cent)\b|%",
+                        re.IGNORECASE)
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozens?|several|a few|a couple)\b",
+    re.IGNORECASE)
+_MONEY_Q = re.compile(r"\b(?:how much|price|cost|costs|paid|pay|pays|revenue|sales|raise|raised|worth|fine|fined|"
+                      r"spend|spent|salary|budget|earn|earned|profit|loss|value|valued|deal|sell|sold for|charge)\b",
+                      re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\b", re.IGNORECASE)
+_WHAT_OF = re.compile(r"\bwhat (?:is|was|were|are) the (?:total |combined |new |final |estimated )?([a-z-]+)\b",
+                      re.IGNORECASE)
+_SAID = re.compile(r"\b(?:said|says|told|added|according to|stated|wrote|announced|explained|argued|noted|"
+                   r"warned|claimed|insisted|called|described)\b", re.IGNORECASE)
+_WHO_SAID_Q = re.compile(r"\bwho (?:said|says|told|called|described|warned|claimed|argued|noted|announced|wrote)\b",
+                         re.IGNORECASE)
+_ACCORDING = re.compile(r"\baccording to ([^,?]+)", re.IGNORECASE)
+
+
+def is_furniture(sentence: str) -> bool:
+    """Page furniture that is never evidence: "Read more: ...", photo credits, newsletter and share lines."""
+    return bool(FURNITURE.search(sentence))
+
+
+def dateline_end(sentence: str) -> int:
+    """Length of a leading dateline ("DUBAI, United Arab Emirates (AP) — "), 0 when there is none."""
+    m = DATELINE.match(sentence)
+    return m.end() if m else 0
+
+
+def focus_terms(question: str) -> list[str]:
+    """What the question counts or asks about: "how many Syrian refugees" -> stems of "syrian refugees";
+    "what was the final score" -> "score"."""
+    m = _HOW_MANY.search(question) or _WHAT_OF.search(question)
+    if not m:
+        return []
+    return [t for t in terms(m.group(1))]
+
+
+def _new_numbers(sentence: str, info: QueryInfo) -> list[str]:
+    undated = DATE_EXPRESSION.sub(" ", sentence)
+    return [n for n in numbers(undated) if n not in info.numbers]
+
+
+def _number_near(sentence: str, targets: set[str], window: int = 5) -> bool:
+    """A number (or number word) within ``window`` words before one of ``targets`` (stems)."""
+    tokens = words(DATE_EXPRESSION.sub(" ", sentence))
+    from .textutil import _stem  # stems match the question's terms
+
+    stems = [_stem(t) for t in tokens]
+    for i, tok in enumerate(tokens):
+        if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
+            if any(s in targets for s in stems[i + 1 : i + 1 + window]):
+                return True
+    return False
+
+
+def kind_match(sentence: str, info: QueryInfo, question: str) -> float:
+    """Does the sentence hold the kind of thing asked for, beyond what the question says? 0..1."""
+    if info.kind == "number":
+        new = _new_numbers(sentence, info)
+        has_word = bool(_NUMBER_WORD.search(DATE_EXPRESSION.sub(" ", sentence)))
+        if not new and not has_word:
+            return 0.0
+        if _MONEY_Q.search(question) and re.search(r"\bhow much\b", question, re.I):
+            return 1.0 if _CURRENCY.search(sentence) or _MAGNITUDE.search(sentence) else 0.5
+        return 1.0 if new else 0.6
+    if info.kind == "date":
+        asked = set(info.numbers)
+        for m in DATE_PATTERN.finditer(sentence):
+            if m.group() not in asked:
+                return 1.0
+        return 0.3 if re.search(r"\b(?:ago|earlier|later|last|next|since|until|week|month|year|night|morning)\b",
+                                sentence, re.I) else 0.0
+    if info.kind in ("person", "place"):
+        asked = {w for n in info.names for w in words(n)} | set(words(question))
+        new_names = [n for n in names_in(sentence) if not set(words(n)) <= asked]
+        if not new_names:
+            return 0.0
+        return 1.0 if any(len(n.split()) >= 2 for n in new_names) or info.kind == "place" else 0.7
+    return 1.0
+
+
+@dataclass
+class Context:
+    """What the features of one question share: its terms with IDF weights and its analysis."""
+
+    info: QueryInfo
+    question: str
+    weights: dict[str, float]
+    focus: list[str]
+    names: list[set[str]]
+
+    @classmethod
+    def build(cls, info: QueryInfo, idf: Callable[[str], float]) -> Context:
+        weights = {t: idf(t) for t in info.terms}
+        names = [set(terms(n)) for n in info.names if terms(n)]
+        return cls(info, info.text, weights, focus_terms(info.text), names)
+
+    def coverage(self, present: set[str]) -> float:
+        total = sum(self.weights.values()) or 1.0
+        return sum(w for t, w in self.weights.items() if t in present) / total
+
+
+FEATURES = (
+    "cos", "cos_ctx", "overlap", "overlap_win", "overlap_title", "kind", "focus", "focus_near_number",
+    "names", "novelty", "said", "who_said", "according", "position", "short", "long", "rrf_rank", "cos_rank",
+    "overlap_rank", "furniture", "has_number",
+)
+
+
+def sentence_features(ctx: Context, sentence: str, before: str, after: str, title: str, index_in_article: int,
+                      cos: float, cos_ctx: float, rrf_rank: int) -> list[float]:
+    """The feature vector (in ``FEATURES`` order, the last three rank features filled in by ``add_ranks``)."""
+    s_terms = set(terms(sentence))
+    win_terms = s_terms | set(terms(before)) | set(terms(after))
+    t_terms = set(terms(title))
+    overlap = ctx.coverage(s_terms)
+    overlap_win = ctx.coverage(win_terms)
+    overlap_title = ctx.coverage(t_terms)
+    kind = kind_match(sentence, ctx.info, ctx.question)
+    focus = (sum(1 for f in ctx.focus if f in win_terms) / len(ctx.focus)) if ctx.focus else 0.5
+    near = float(_number_near(sentence, set(ctx.focus))) if ctx.focus and ctx.info.kind == "number" else 0.0
+    names = (sum(1 for n in ctx.names if n <= (win_terms | t_terms)) / len(ctx.names)) if ctx.names else 0.5
+    content = [t for t in s_terms if t not in STOPWORDS]
+    novelty = (sum(1 for t in content if t not in ctx.weights) / len(content)) if content else 0.0
+    said = float(bool(_SAID.search(sentence)))
+    who_said = float(bool(_WHO_SAID_Q.search(ctx.question)) and said and kind > 0)
+    acc = _ACCORDING.search(ctx.question)
+    according = 0.5
+    if acc:
+        who = set(terms(acc.group(1)))
+        according = float(bool(who) and who <= (win_terms | t_terms))
+    n_words = len(sentence.split())
+    return [
+        cos, cos_ctx, overlap, overlap_win, overlap_title, kind, focus, near, names, novelty, said, who_said,
+        according, 1.0 / (1.0 + index_in_article), float(n_words < 6), float(n_words > 60),
+        1.0 / (1.0 + rrf_rank), 0.0, 0.0, float(is_furniture(sentence)), float(bool(numbers(sentence))),
+    ]
+
+
+def add_ranks(rows: list[list[float]]) -> None:
+    """Fill in each sentence's rank by cosine and by overlap among the question's candidates (1/(1+rank))."""
+    i_cos, i_ov = FEATURES.index("cos"), FEATURES.index("overlap")
+    i_cos_rank, i_ov_rank = FEATURES.index("cos_rank"), FEATURES.index("overlap_rank")
+    for key, target in ((i_cos, i_cos_rank), (i_ov, i_ov_rank)):
+        order = sorted(range(len(rows)), key=lambda r: rows[r][key], reverse=True)
+        for rank, r in enumerate(order):
+            rows[r][target] = 1.0 / (1.0 + rank)
+
+
+def logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def linear(weights: Sequence[float], bias: float, row: Sequence[float]) -> float:
+    return bias + sum(w * x for w, x in zip(weights, row))

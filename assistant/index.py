@@ -1,0 +1,291 @@
+"""The index: Chroma (vectors, chunks, articles) and the BM25 keyword index, kept in step; the write side.
+
+One ``Index`` owns both stores for a process. Writes (``ingest``, ``add_documents``, ``delete``) go through it
+in batches under one lock, group syndicated near-copies, and rebuild the keyword index; with a shared Chroma
+server each write stamps a change token, and :meth:`Index.maybe_refresh` picks up other processes' writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .chunking import chunk_article
+from .errors import IngestError
+from .ingest import FileItem, discover, load_articles, to_article
+from .keyword import KeywordIndex, ids_digest
+from .models import Article, ArticleInfo, FileResult, IngestReport, RawDocument
+from .news import NearDuplicates, minhash
+from .store import ChromaStore, reset_index
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .embeddings import Embedder
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+def keyword_dir(settings: Settings) -> Path:
+    """Where the BM25 index lives: ``<index_dir>/bm25``, or one local cache per Chroma server."""
+    folder = Path(settings.index_dir) / "bm25"
+    if settings.chroma_url:
+        folder = folder.with_name("bm25-" + hashlib.sha1(settings.chroma_url.encode()).hexdigest()[:10])
+    return folder
+
+
+def reset(settings: Settings) -> list[str]:
+    """Remove exactly what an index wrote (Chroma data and its keyword index), embedded or on a server.
+    Uploaded files and feedback under the index folder are kept. Returns what was removed."""
+    removed = reset_index(Path(settings.index_dir), settings.chroma_url, settings.collection_prefix)
+    folder = keyword_dir(settings)
+    if folder.exists():
+        shutil.rmtree(folder)
+        removed.append(str(folder))
+    return removed
+
+
+def _writable(folder: Path) -> bool:
+    return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+class Index:
+    """Chroma + BM25 for one index folder (or Chroma server), with batched, locked writes."""
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.settings = settings
+        self.embedder = embedder
+        s = settings
+        self.store = ChromaStore(Path(s.index_dir), embedder.model_id, embedder.dim, s.chroma_url, s.collection_prefix)
+        self.keyword = KeywordIndex(keyword_dir(s) if _writable(Path(s.index_dir)) else None)
+        self.lock = threading.RLock()
+        self._near: NearDuplicates | None = None
+        self.repaired_chunks = self.store.repair()
+        self._checked_at = 0.0
+        self._generation = self.store.generation() if s.chroma_url else ""
+        self._sync_keyword(load=True)
+
+    # ------------------------------------------------------------------ keyword index in step with Chroma
+
+    def _sync_keyword(self, load: bool = False) -> None:
+        """Make the BM25 index cover exactly the chunks in Chroma; rebuild it if it does not."""
+        if load:
+            self.keyword.load()
+        if self.keyword.digest == ids_digest(self.store.chunk_ids()):
+            return
+        self._rebuild_keyword()
+
+    def maybe_refresh(self) -> None:
+        """With a shared Chroma server, pick up other processes' writes (checked at most once a second)."""
+        if not self.settings.chroma_url or time.monotonic() - self._checked_at < 1.0:
+            return
+        self._checked_at = time.monotonic()
+        try:
+            generation = self.store.generation()
+        except Exception as exc:  # a server hiccup must not fail the question; the next check retries
+            log.warning("could not check the Chroma server for changes: %s", exc)
+            return
+        if generation != self._generation:
+            with self.lock:
+                self._sync_keyword()
+                self._generation = generation
+
+    def refresh(self) -> None:
+        """Pick up articles that another process added to a shared Chroma server, now."""
+        with self.lock:
+            self._sync_keyword()
+
+    def _after_write(self) -> None:
+        """After this process changed the index: tell other processes, and rebuild the keyword index."""
+        if self.settings.chroma_url:
+            self._generation = self.store.bump_generation()
+        self._rebuild_keyword()
+
+    def _rebuild_keyword(self) -> None:
+        ids, texts = [], []
+        for chunk_id, text, meta in self.store.iter_chunks():
+            ids.append(chunk_id)
+            texts.append(f"{meta.get('title', '')}\n{text}")
+        self.keyword.build(ids, texts)
+        try:
+            self.keyword.save()
+        except OSError as exc:
+            log.warning("could not save the keyword index (%s); it stays in memory", exc)
+
+    def near_duplicates(self) -> NearDuplicates:
+        """MinHash LSH of the stored articles, built on the first ingest of this process from their texts
+        (signatures are not stored: recomputing costs ~0.2 ms per article, storing them doubled the index)."""
+        if self._near is None:
+            near = NearDuplicates()
+            for article_id, text, group in self.store.iter_articles():
+                near.add(article_id, minhash(text), group)
+            self._near = near
+        return self._near
+
+    # ------------------------------------------------------------------ writes
+
+    def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and folders (recursively). Never raises for a bad file: see ``report.failed``."""
+        items = list(discover(paths))
+        report = IngestReport()
+        started = time.perf_counter()
+        max_bytes = int(self.settings.max_file_mb * 2**20)
+        with self.lock:
+            batch = _Batch(self)
+            for done, item in enumerate(items, start=1):
+                self._ingest_item(item, max_bytes, batch, report)
+                if progress:
+                    progress(done, len(items), item.path)
+            batch.flush(report)
+            if report.added or report.updated:
+                self._after_write()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    @staticmethod
+    def _ingest_item(item: FileItem, max_bytes: int, batch: _Batch, report: IngestReport) -> None:
+        if item.problem:
+            status = "failed" if item.missing else "skipped"
+            report.record(FileResult(path=item.path, status=status, reason=item.problem))
+            return
+        try:
+            loaded = load_articles(item, max_bytes)
+        except IngestError as exc:
+            report.record(FileResult(path=item.path, status="failed", reason=str(exc)))
+            return
+        except Exception as exc:  # a loader bug must not stop the rest of the ingest
+            log.exception("unexpected error reading %s", item.path)
+            report.record(FileResult(path=item.path, status="failed", reason=f"{item.path}: unexpected error: {exc}"))
+            return
+        for where, reason in loaded.errors:
+            report.record(FileResult(path=where, status="failed", reason=reason))
+        for article in loaded.articles:
+            batch.add(article, report)
+
+    def add_documents(self, documents: Iterable[RawDocument | dict[str, Any]]) -> IngestReport:
+        """Ingest in-memory documents (``RawDocument`` or dicts with text/title/source/url/published/author)."""
+        report = IngestReport()
+        started = time.perf_counter()
+        with self.lock:
+            batch = _Batch(self)
+            for i, doc in enumerate(documents):
+                has_path = isinstance(doc, RawDocument) or bool(doc.get("path"))
+                if isinstance(doc, dict):
+                    doc = RawDocument(**{**doc, "path": doc.get("path") or f"<memory>#{i}"})
+                try:
+                    article = to_article(doc)
+                except IngestError as exc:
+                    report.record(FileResult(path=doc.source_key, status="failed", reason=str(exc)))
+                    continue
+                if not has_path:  # no source to replace: a record without a path never updates another
+                    article.path = None
+                batch.add(article, report)
+            batch.flush(report)
+            if report.added or report.updated:
+                self._after_write()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def delete(self, article_id: str) -> None:
+        with self.lock:
+            self.store.delete_article(article_id)
+            if self._near is not None:
+                self._near.remove(article_id)
+            self._after_write()
+
+    # ------------------------------------------------------------------ reads
+
+    def is_empty(self) -> bool:
+        return self.keyword.n_docs == 0 and self.store.count()[1] == 0
+
+    def articles(self) -> list[ArticleInfo]:
+        self.maybe_refresh()
+        return self.store.list_articles()
+
+    def article(self, article_id: str) -> Article:
+        return self.store.get_article(article_id)
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        return self.store.get_articles(article_ids)
+
+    def syndicated_by(self, articles: Iterable[Article]) -> dict[str, list[str]]:
+        """For each article with near-copies from other outlets: those outlets' names, sorted."""
+        out: dict[str, list[str]] = {}
+        for art in articles:
+            if not art.group:
+                continue
+            others = sorted({m.source for m in self.store.group_members(art.group)
+                             if m.id != art.id and m.source and m.source != art.source})
+            if others:
+                out[art.id] = others
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        n_articles, n_chunks = self.store.count()
+        return {"articles": n_articles, "chunks": n_chunks, "index": self.store.location,
+                "embed_model": self.embedder.model_id, "keyword_chunks": self.keyword.n_docs}
+
+
+class _Batch:
+    """Articles waiting to be stored: one encode call and a few Chroma calls per batch, not per file."""
+
+    def __init__(self, index: Index, target_chunks: int = 256):
+        self.index = index
+        self.target = target_chunks
+        self.pending: list[Article] = []
+        self.seen: set[str] = set()
+        self.n_chars = 0
+
+    def add(self, article: Article, report: IngestReport) -> None:
+        if article.id in self.seen:
+            self._skip(article, report)
+            return
+        self.seen.add(article.id)
+        self.pending.append(article)
+        self.n_chars += len(article.text)
+        if self.n_chars >= self.target * self.index.settings.chunk_size or len(self.pending) >= 500:
+            self.flush(report)
+
+    @staticmethod
+    def _skip(article: Article, report: IngestReport) -> None:
+        report.record(FileResult(path=article.path or "", status="skipped", article_id=article.id,
+                                 title=article.title, reason="already indexed (same text)"))
+
+    def flush(self, report: IngestReport) -> None:
+        if not self.pending:
+            return
+        store, s = self.index.store, self.index.settings
+        existing = store.existing_ids([a.id for a in self.pending])
+        fresh = [a for a in self.pending if a.id not in existing]
+        for article in self.pending:
+            if article.id in existing:
+                self._skip(article, report)
+        by_path = store.ids_for_paths([a.path for a in fresh if a.path])
+        near = self.index.near_duplicates()
+        items = []
+        for article in fresh:
+            chunks = chunk_article(article, s.chunk_size, s.chunk_overlap_sentences)
+            article.n_chunks = len(chunks)
+            signature = minhash(article.text)
+            article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
+            near.add(article.id, signature, article.group)
+            items.append((article, chunks))
+        vectors = self.index.embedder.encode([c.text for _, chunks in items for c in chunks])
+        store.add_articles(items, vectors)
+        for article, chunks in items:
+            old = [i for i in by_path.get(article.path or "", []) if i != article.id]
+            for old_id in old:
+                store.delete_article(old_id)
+                near.remove(old_id)
+            report.chunks += len(chunks)
+            report.record(FileResult(path=article.path or "", status="updated" if old else "added",
+                                     article_id=article.id, title=article.title))
+        self.pending, self.n_chars = [], 0

@@ -1,0 +1,209 @@
+"""Readers: score how well each sentence of the retrieved chunks answers the question.
+
+The ``Reader`` seam is where answering quality lives. A reader gets the question (``QueryInfo``), its vector and
+the candidate chunks, and returns every sentence scored, best first; the answer stage then takes the best ones
+(or refuses when the best is not good enough). Readers are chosen by name (``ASSISTANT_READER``) from a registry,
+so tests and users plug in their own with :func:`register_reader`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .chunking import sentences
+from .errors import ConfigError
+from .features import FEATURES, Context, add_ranks, is_furniture, linear, logistic, sentence_features
+from .models import Span
+from .question import QueryInfo, answers_kind
+from .records import Candidate, ScoredSentence
+from .textutil import numbers, terms
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
+    from .keyword import KeywordIndex
+
+
+class Reader(ABC):
+    """Scores candidate sentences for a question; ``read`` returns them best first."""
+
+    name: str = "reader"
+
+    @abstractmethod
+    def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
+        """Every sentence of the candidates, scored, best first."""
+
+
+def candidate_sentences(candidates: Sequence[Candidate]) -> list[tuple[Span, Candidate]]:
+    """The sentences of the candidate chunks, each once (overlapping chunks share sentences)."""
+    items: list[tuple[Span, Candidate]] = []
+    seen: set[tuple[str, int]] = set()
+    for cand in candidates:
+        for span in sentences(cand.chunk.text, offset=cand.chunk.start):
+            key = (cand.chunk.article_id, span.start)
+            if key in seen or len(span.text) < 3:
+                continue
+            seen.add(key)
+            items.append((span, cand))
+    return items
+
+
+# Weights of the sentence score, fitted on the RGB dev sets (benchmarks/tune.py).
+W_COS = 0.60
+W_OVERLAP = 0.10
+W_CONTEXT = 0.10
+MISSING_NUMBER_PENALTY = 0.10  # a number of the question (year, quarter) missing from the chunk
+SENTENCE_NUMBER_PENALTY = 0.20  # ... missing from the sentence itself
+
+
+class SimilarityReader(Reader):
+    """Embedding similarity of sentence and question, plus IDF-weighted term overlap in the sentence and its
+    chunk, minus penalties when a number the question names is missing. ``features["kind"]`` says whether the
+    sentence holds the kind of thing asked for (a number for "how many", a name for "who")."""
+
+    name = "similarity"
+
+    def __init__(self, embedder: Embedder, keyword: KeywordIndex):
+        self.embedder = embedder
+        self.keyword = keyword
+
+    def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
+        items = candidate_sentences(candidates)
+        if not items:
+            return []
+        vecs = self.embedder.encode([span.text for span, _ in items])
+        cos = vecs @ q_vec
+        weights = {t: self.keyword.idf(t) for t in info.terms}
+        total = sum(weights.values()) or 1.0
+        context_terms = {c.chunk.id: set(terms(f"{c.meta.get('title', '')} {c.chunk.text}")) for c in candidates}
+        context_numbers = {c.chunk.id: set(numbers(f"{c.meta.get('title', '')} {c.chunk.text}")) for c in candidates}
+        n_asked = max(len(info.numbers), 1)
+        scored = []
+        for (span, cand), c in zip(items, cos):
+            s_terms = set(terms(span.text))
+            overlap = sum(w for t, w in weights.items() if t in s_terms) / total
+            context = sum(w for t, w in weights.items() if t in context_terms[cand.chunk.id]) / total
+            missing = [n for n in info.numbers if n not in context_numbers[cand.chunk.id]]
+            sentence_numbers = set(numbers(span.text))
+            missing_here = [n for n in info.numbers if n not in sentence_numbers]
+            score = W_COS * float(c) + W_OVERLAP * overlap + W_CONTEXT * context
+            score -= MISSING_NUMBER_PENALTY * len(missing) / n_asked
+            score -= SENTENCE_NUMBER_PENALTY * len(missing_here) / n_asked
+            features = {"cos": float(c), "overlap": overlap, "context": context,
+                        "kind": float(answers_kind(span.text, info)), "missing_numbers": float(len(missing)),
+                        "missing_here": float(len(missing_here)), "n_numbers": float(len(info.numbers)),
+                        "rrf": cand.rrf}
+            scored.append(ScoredSentence(span, cand.chunk, cand.meta, score, features))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+
+WEIGHTS_FILE = "reader_weights.json"  # package data, written by benchmarks/train_reader.py
+
+
+@dataclass
+class Model:
+    """A logistic model over ``features.FEATURES``: P(the sentence states the answer)."""
+
+    weights: list[float]
+    bias: float
+    threshold: float  # the refusal threshold the weights were fitted with
+    note: str = ""
+
+    @classmethod
+    def packaged(cls) -> Model:
+        data = json.loads((resources.files("assistant") / WEIGHTS_FILE).read_text(encoding="utf-8"))
+        by_name = data["weights"]
+        missing = [f for f in FEATURES if f not in by_name]
+        if missing:
+            raise ConfigError(f"{WEIGHTS_FILE} lacks weights for {missing}; retrain with benchmarks/train_reader.py")
+        return cls([float(by_name[f]) for f in FEATURES], float(data["bias"]), float(data["threshold"]),
+                   data.get("note", ""))
+
+
+class FeatureReader(Reader):
+    """Scores each candidate sentence with a logistic model over features of the sentence, its neighbours, its
+    article's title and the question (``features``): embedding similarity, IDF-weighted term coverage, whether
+    it holds the kind of thing asked for (a figure of what is counted, a new name, a date), who is quoted,
+    position, and how the sentence ranks among the candidates. Page furniture is never evidence.
+
+    The score is a probability; the answer stage refuses below the model's fitted threshold."""
+
+    name = "features"
+
+    def __init__(self, embedder: Embedder, keyword: KeywordIndex, model: Model | None = None):
+        self.embedder = embedder
+        self.keyword = keyword
+        self.model = model or Model.packaged()
+
+    def featurize(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]):
+        """(sentences with their candidate, feature rows), furniture left out."""
+        items: list[tuple[Span, Candidate]] = []
+        neighbours: list[tuple[str, str]] = []
+        seen: set[tuple[str, int]] = set()
+        for cand in candidates:
+            spans = sentences(cand.chunk.text, offset=cand.chunk.start)
+            for i, span in enumerate(spans):
+                key = (cand.chunk.article_id, span.start)
+                if key in seen or len(span.text) < 3 or is_furniture(span.text):
+                    continue
+                seen.add(key)
+                items.append((span, cand))
+                neighbours.append((spans[i - 1].text if i else "", spans[i + 1].text if i + 1 < len(spans) else ""))
+        if not items:
+            return [], []
+        cos = self.embedder.encode([span.text for span, _ in items]) @ q_vec
+        chunk_cos: dict[str, list[float]] = {}
+        for (span, cand), c in zip(items, cos):
+            chunk_cos.setdefault(cand.chunk.id, []).append(float(c))
+        ctx = Context.build(info, self.keyword.idf)
+        rrf_order = {c.chunk.id: r for r, c in enumerate(candidates)}
+        rows = []
+        for (span, cand), c, (before, after) in zip(items, cos, neighbours):
+            chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
+            rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
+                                          span.start // 150, float(c), float(chunk_score), rrf_order[cand.chunk.id]))
+        add_ranks(rows)
+        return items, rows
+
+    def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
+        items, rows = self.featurize(info, q_vec, candidates)
+        m = self.model
+        scored = []
+        for (span, cand), row in zip(items, rows):
+            p = logistic(linear(m.weights, m.bias, row))
+            features = dict(zip(FEATURES, row))
+            features["kind"] = 1.0  # the kind is one feature among the others here, not a gate
+            scored.append(ScoredSentence(span, cand.chunk, cand.meta, p, features))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+
+ReaderFactory = Callable[..., Reader]
+_READERS: dict[str, ReaderFactory] = {
+    "similarity": lambda embedder, keyword, **_: SimilarityReader(embedder, keyword),
+    "features": lambda embedder, keyword, **_: FeatureReader(embedder, keyword),
+}
+
+
+def register_reader(name: str, factory: ReaderFactory) -> None:
+    """Make ``ASSISTANT_READER=name`` build a reader with ``factory(embedder=..., keyword=..., settings=...)``
+    (a factory may ignore what it does not need)."""
+    _READERS[name.lower()] = factory
+
+
+def reader_names() -> list[str]:
+    return sorted(_READERS)
+
+
+def load_reader(name: str, **pieces) -> Reader:
+    factory = _READERS.get((name or "").lower())
+    if factory is None:
+        raise ConfigError(f"unknown ASSISTANT_READER={name!r}: use one of {', '.join(reader_names())}")
+    return factory(**pieces)
