@@ -140,8 +140,11 @@ class Context:
 FEATURES = (
     "cos", "cos_ctx", "overlap", "overlap_win", "overlap_title", "kind", "focus", "focus_near_number",
     "names", "novelty", "said", "who_said", "according", "position", "short", "long", "rrf_rank", "cos_rank",
-    "overlap_rank", "furniture", "has_number",
+    "overlap_rank", "furniture", "has_number", "overlap_article", "focus_article",
 )
+# Question-level features of the answerability model, computed from the best sentence (see ``answerability``).
+ANSWERABILITY = ("top_logit", "margin", "share", "cos", "overlap", "overlap_win", "overlap_article", "focus",
+                 "focus_article", "focus_near_number", "kind", "names", "according", "n_terms")
 
 
 def sentence_features(ctx: Context, sentence: str, before: str, after: str, title: str, index_in_article: int,
@@ -171,7 +174,26 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
         cos, cos_ctx, overlap, overlap_win, overlap_title, kind, focus, near, names, novelty, said, who_said,
         according, 1.0 / (1.0 + index_in_article), float(n_words < 6), float(n_words > 60),
         1.0 / (1.0 + rrf_rank), 0.0, 0.0, float(is_furniture(sentence)), float(bool(numbers(sentence))),
+        0.0, 0.0,
     ]
+
+
+def add_article_coverage(ctx: Context, rows: list[list[float]], article_terms: list[set[str]]) -> None:
+    """Fill in how much of the question the sentence's whole article (its candidate sentences) covers."""
+    i_ov, i_focus = FEATURES.index("overlap_article"), FEATURES.index("focus_article")
+    for row, present in zip(rows, article_terms):
+        row[i_ov] = ctx.coverage(present)
+        row[i_focus] = (sum(1 for f in ctx.focus if f in present) / len(ctx.focus)) if ctx.focus else 0.5
+
+
+def answerability(logits: Sequence[float], top_row: Sequence[float], n_terms: int) -> list[float]:
+    """Features of a question's best sentence and of how clearly it beats the others."""
+    ordered = sorted(logits, reverse=True)
+    top = ordered[0]
+    second = ordered[1] if len(ordered) > 1 else top - 5.0
+    share = 1.0 / sum(math.exp(max(-30.0, x - top)) for x in ordered)
+    named = dict(zip(FEATURES, top_row))
+    return [top, top - second, share] + [named[f] for f in ANSWERABILITY[3:-1]] + [min(n_terms, 12) / 12]
 
 
 def add_ranks(rows: list[list[float]]) -> None:

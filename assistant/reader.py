@@ -9,6 +9,7 @@ so tests and users plug in their own with :func:`register_reader`.
 from __future__ import annotations
 
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,19 @@ import numpy as np
 
 from .chunking import sentences
 from .errors import ConfigError
-from .features import FEATURES, Context, add_ranks, is_furniture, linear, logistic, sentence_features
+from .features import (
+    ANSWERABILITY,
+    FEATURES,
+    Context,
+    add_article_coverage,
+    add_ranks,
+    answerability,
+    is_furniture,
+    linear,
+    logistic,
+    sentence_features,
+)
+from .textutil import terms as term_list
 from .models import Span
 from .question import QueryInfo, answers_kind
 from .records import Candidate, ScoredSentence
@@ -109,22 +122,25 @@ WEIGHTS_FILE = "reader_weights.json"  # package data, written by benchmarks/trai
 
 @dataclass
 class Model:
-    """A logistic model over ``features.FEATURES``: P(the sentence states the answer)."""
+    """Two linear models: ``weights`` rank a question's candidate sentences (a logit each, fitted listwise);
+    ``answerable`` gives P(the best sentence states the answer) from ``features.ANSWERABILITY``."""
 
     weights: list[float]
-    bias: float
-    threshold: float  # the refusal threshold the weights were fitted with
+    answerable: list[float]
+    answerable_bias: float
+    threshold: float  # the refusal threshold fitted with the weights
     note: str = ""
 
     @classmethod
     def packaged(cls) -> Model:
-        data = json.loads((resources.files("assistant") / WEIGHTS_FILE).read_text(encoding="utf-8"))
-        by_name = data["weights"]
-        missing = [f for f in FEATURES if f not in by_name]
-        if missing:
-            raise ConfigError(f"{WEIGHTS_FILE} lacks weights for {missing}; retrain with benchmarks/train_reader.py")
-        return cls([float(by_name[f]) for f in FEATURES], float(data["bias"]), float(data["threshold"]),
-                   data.get("note", ""))
+        try:
+            data = json.loads((resources.files("assistant") / WEIGHTS_FILE).read_text(encoding="utf-8"))
+            return cls([float(data["weights"][f]) for f in FEATURES],
+                       [float(data["answerable"][f]) for f in ANSWERABILITY], float(data["answerable_bias"]),
+                       float(data["threshold"]), data.get("note", ""))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"the reader's weights ({WEIGHTS_FILE}) are missing or incomplete ({exc}); reinstall the "
+                              "package or rebuild them with benchmarks/train_reader.py --write") from exc
 
 
 class FeatureReader(Reader):
@@ -165,22 +181,32 @@ class FeatureReader(Reader):
         ctx = Context.build(info, self.keyword.idf)
         rrf_order = {c.chunk.id: r for r, c in enumerate(candidates)}
         rows = []
+        by_article: dict[str, set[str]] = {}
         for (span, cand), c, (before, after) in zip(items, cos, neighbours):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
                                           span.start // 150, float(c), float(chunk_score), rrf_order[cand.chunk.id]))
+            by_article.setdefault(cand.chunk.article_id, set()).update(term_list(span.text))
         add_ranks(rows)
+        add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
         return items, rows
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         items, rows = self.featurize(info, q_vec, candidates)
+        if not items:
+            return []
         m = self.model
+        logits = [linear(m.weights, 0.0, row) for row in rows]
+        top = max(range(len(rows)), key=logits.__getitem__)
+        p_answer = logistic(linear(m.answerable, m.answerable_bias,
+                                   answerability(logits, rows[top], len(info.terms))))
         scored = []
-        for (span, cand), row in zip(items, rows):
-            p = logistic(linear(m.weights, m.bias, row))
+        for (span, cand), row, logit in zip(items, rows, logits):
+            # the best sentence scores P(it states the answer); the others that, scaled by how far they trail it
+            score = p_answer * math.exp(max(-30.0, logit - logits[top]))
             features = dict(zip(FEATURES, row))
-            features["kind"] = 1.0  # the kind is one feature among the others here, not a gate
-            scored.append(ScoredSentence(span, cand.chunk, cand.meta, p, features))
+            features.update(kind=1.0, logit=logit)  # the kind is one feature among the others here, not a gate
+            scored.append(ScoredSentence(span, cand.chunk, cand.meta, score, features))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 

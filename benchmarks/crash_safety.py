@@ -38,19 +38,19 @@ def make_corpus(folder: Path) -> None:
 def check(index: Path) -> dict:
     from assistant import Assistant
     from assistant.embeddings import load_embedder
-    from assistant.keyword import ids_digest
+    from assistant.index.keyword import ids_digest
 
     a = Assistant(index_dir=index, embedder=load_embedder("all-MiniLM-L6-v2"))
     articles = {x.id: x for x in a.articles()}
     chunk_articles: dict[str, int] = {}
-    for _, _, meta in a.store.iter_chunks():
+    for _, _, meta in a.index.store.iter_chunks():
         chunk_articles[meta["article_id"]] = chunk_articles.get(meta["article_id"], 0) + 1
     return {
         "articles": len(articles),
-        "repaired_orphan_chunks": a.repaired_chunks,
+        "repaired_orphan_chunks": a.index.repaired_chunks,
         "chunks_without_article": sum(1 for k in chunk_articles if k not in articles),
         "articles_with_wrong_chunk_count": sum(1 for k, x in articles.items() if chunk_articles.get(k, 0) != x.n_chunks),
-        "bm25_in_step": a.keyword.digest == ids_digest(a.store.chunk_ids()),
+        "bm25_in_step": a.index.keyword.digest == ids_digest(a.index.store.chunk_ids()),
     }
 
 

@@ -60,7 +60,7 @@ def main() -> None:
         a.add_documents(docs)
         ingest_runs.append(time.perf_counter() - t)
     raw_s, ingest_s = min(raw_runs), min(ingest_runs)
-    n_articles, n_chunks = a.store.count()
+    n_articles, n_chunks = a.index.store.count()
 
     for q in questions[:5]:
         a.ask(q)

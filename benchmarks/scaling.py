@@ -94,16 +94,16 @@ def main() -> None:
             art.n_chunks = len(chunks)
             batch.append((art, chunks))
             if len(batch) >= 1000:
-                a.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
+                a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
                 batch, vecs = [], []
         if batch:
-            a.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
+            a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
         store_s = time.perf_counter() - t
         n_articles = i + 1
         t = time.perf_counter()
         a._rebuild_keyword()
         bm25_s = time.perf_counter() - t
-        n_chunks = a.store.count()[1]
+        n_chunks = a.index.store.count()[1]
         t = time.perf_counter()
         reopened = Assistant(index_dir=index, embedder=embedder)
         open_s = time.perf_counter() - t
@@ -118,10 +118,10 @@ def main() -> None:
             lat.append((time.perf_counter() - t) * 1000)
             vec = embedder.encode_one(q)
             t = time.perf_counter()
-            reopened.store.query(vec, 20)
+            reopened.index.store.query(vec, 20)
             dense.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            reopened.keyword.search(q, 20)
+            reopened.index.keyword.search(q, 20)
             keyword.append((time.perf_counter() - t) * 1000)
         row = {
             "chunks": n_chunks, "articles": n_articles, "store_write_s": store_s, "bm25_build_s": bm25_s,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 from datetime import date
 from pathlib import Path
@@ -32,14 +33,14 @@ def collect(sets: list[str]):
     from assistant.reader import FeatureReader, Model
 
     embedder = load_embedder("all-MiniLM-L6-v2")
-    questions = []  # (answerable, rows, labels)
+    questions = []  # (answerable, feature rows, labels, set, number of question terms)
     for name in sets:
         if name == "pages" and not PAGES.is_dir():
             print(f"skipping pages: {PAGES} is absent", file=sys.stderr)
             continue
         rows = [r for r in load_rows(name) if r["split"] == "dev"]
         a, keys = build(name, rows, embedder, "similarity")
-        reader = FeatureReader(embedder, a.index.keyword, Model([0.0] * 32, 0.0, 0.5))
+        reader = FeatureReader(embedder, a.index.keyword, Model([], [], 0.0, 0.5))
         found = 0
         for row in rows:
             query = understand(row["question"], None, date.today())
@@ -50,51 +51,66 @@ def collect(sets: list[str]):
             labels = [int(row["answerable"] and cand.chunk.article_id == keys[row["id"]]
                           and any(g in norm(span.text) for g in golds)) for span, cand in items]
             found += int(any(labels)) if row["answerable"] else 0
-            questions.append((row["answerable"], np.array(feats, dtype=float), np.array(labels), name))
+            questions.append((row["answerable"], np.array(feats, dtype=float).reshape(len(feats), -1),
+                              np.array(labels), name, len(query.info.terms)))
         n_ans = sum(1 for r in rows if r["answerable"])
         print(f"{name}: {len(rows)} dev questions; the answer sentence is among the candidates for {found}/{n_ans}",
               file=sys.stderr)
     return questions
 
 
-def fit(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.5):
+def fit_listwise(questions, l2: float = 1.0, steps: int = 2000, lr: float = 0.3):
+    """Weights that put a positive sentence first: softmax over each question's candidates (no bias needed)."""
+    groups = [(X, y) for answerable, X, y, *_ in questions if answerable and len(X) and y.any()]
+    allX = np.vstack([X for X, _ in groups])
+    mu, sd = allX.mean(axis=0), allX.std(axis=0) + 1e-9
+    groups = [((X - mu) / sd, y / y.sum()) for X, y in groups]
+    w = np.zeros(allX.shape[1])
+    for _ in range(steps):
+        g = l2 * w
+        for Z, t in groups:
+            z = Z @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            g += Z.T @ (p - t)
+        w -= lr * g / len(groups)
+    return w / sd  # on raw features; a constant shift does not change a softmax
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000, lr: float = 0.5):
     mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
     Z = (X - mu) / sd
-    w = np.zeros(Z.shape[1])
-    b = 0.0
-    pos_weight = (len(y) - y.sum()) / max(y.sum(), 1) ** 1.0
-    sw = np.where(y == 1, min(pos_weight, 20.0), 1.0)
+    w, b = np.zeros(Z.shape[1]), 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(Z @ w + b)))
-        g = (p - y) * sw
-        w -= lr * (Z.T @ g / len(y) + l2 * w / len(y))
-        b -= lr * g.mean()
-    # back to raw feature scale
+        w -= lr * (Z.T @ (p - y) / len(y) + l2 * w / len(y))
+        b -= lr * float((p - y).mean())
     return w / sd, b - float((w / sd) @ mu)
 
 
-def decide(questions, w, b):
-    """Per question: (answerable, top probability, top sentence right?)."""
-    out = []
-    for answerable, X, y, _ in questions:
-        if len(X) == 0:
-            out.append((answerable, 0.0, False))
+def answerability_rows(questions, w):
+    """Per question: the answerability features, whether it is answerable, whether the top sentence is right."""
+    from assistant.features import answerability
+
+    A, answerable, right = [], [], []
+    for ans, X, y, _, n_terms in questions:
+        if not len(X):
             continue
-        p = 1 / (1 + np.exp(-(X @ w + b)))
-        top = int(np.argmax(p))
-        out.append((answerable, float(p[top]), bool(y[top])))
-    return out
+        logits = X @ w
+        top = int(np.argmax(logits))
+        A.append(answerability(list(logits), list(X[top]), n_terms))
+        answerable.append(ans)
+        right.append(bool(y[top]))
+    return np.array(A), np.array(answerable), np.array(right)
 
 
-def sweep(decisions):
-    n_ans = sum(1 for a, _, _ in decisions if a) or 1
-    n_un = sum(1 for a, _, _ in decisions if not a) or 1
+def sweep(p, answerable, right):
+    n_ans, n_un = max(answerable.sum(), 1), max((~answerable).sum(), 1)
     rows = []
     for t in np.arange(0.05, 0.96, 0.01):
-        right = sum(1 for a, p, ok in decisions if a and p >= t and ok)
-        false_ref = sum(1 for a, p, _ in decisions if a and p < t)
-        refused = sum(1 for a, p, _ in decisions if not a and p < t)
-        rows.append((round(float(t), 2), right / n_ans, refused / n_un, false_ref / n_ans))
+        ans = p >= t
+        rows.append((round(float(t), 2), float((ans & answerable & right).sum() / n_ans),
+                     float((~ans & ~answerable).sum() / n_un), float((~ans & answerable).sum() / n_ans)))
     return rows
 
 
@@ -104,27 +120,44 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--max-false-refusal", type=float, default=0.10)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--cached", action="store_true", help="reuse the features of the last run")
     args = ap.parse_args()
     from assistant.features import FEATURES
 
-    questions = collect(args.sets.split(","))
-    X = np.vstack([q[1] for q in questions if len(q[1])])
-    y = np.concatenate([q[2] for q in questions if len(q[1])])
-    w, b = fit(X, y, l2=args.l2)
-    curve = sweep(decide(questions, w, b))
+    cache = ROOT / "benchmarks" / "out" / "train-features.pkl"
+    if args.cached and cache.exists():
+        questions = pickle.loads(cache.read_bytes())
+    else:
+        questions = collect(args.sets.split(","))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(questions))
+    from assistant.features import ANSWERABILITY
+
+    w = fit_listwise(questions, l2=args.l2)
+    A, answerable, right = answerability_rows(questions, w)
+    top1 = right[answerable].mean()
+    # the answerability model learns "the best sentence is right" (unanswerable and wrongly ranked: 0)
+    aw, ab = fit_logistic(A, (answerable & right).astype(float), l2=args.l2)
+    p = 1 / (1 + np.exp(-(A @ aw + ab)))
+    curve = sweep(p, answerable, right)
     ok = [r for r in curve if r[3] <= args.max_false_refusal] or curve
     best = max(ok, key=lambda r: (r[1] + r[2], r[0]))
+    print(f"top-1 right on answerable dev questions: {top1:.3f}")
     print("threshold  right  refused  false_refusal")
     for r in curve[::5]:
         print(f"{r[0]:.2f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f}")
     print(f"chosen threshold {best[0]}: right {best[1]:.3f}, refused {best[2]:.3f}, false refusal {best[3]:.3f}")
     for f, v in sorted(zip(FEATURES, w), key=lambda x: -abs(x[1])):
-        print(f"  {f:>18} {v:+.3f}")
+        print(f"  rank {f:>18} {v:+.3f}")
+    for f, v in sorted(zip(ANSWERABILITY, aw), key=lambda x: -abs(x[1])):
+        print(f"  answerable {f:>18} {v:+.3f}")
     if args.write:
-        data = {"weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w)}, "bias": round(float(b), 5),
-                "threshold": float(best[0]),
+        n_sent = sum(len(q[2]) for q in questions)
+        data = {"weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w)},
+                "answerable": {f: round(float(v), 5) for f, v in zip(ANSWERABILITY, aw)},
+                "answerable_bias": round(float(ab), 5), "threshold": float(best[0]),
                 "note": f"fitted by benchmarks/train_reader.py on the dev split of {args.sets} "
-                        f"({len(questions)} questions, {len(y)} sentences, {int(y.sum())} positive)"}
+                        f"({len(questions)} questions, {n_sent} candidate sentences)"}
         (ROOT / "assistant" / "reader_weights.json").write_text(json.dumps(data, indent=1) + "\n")
         print("wrote assistant/reader_weights.json")
 

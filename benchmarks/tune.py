@@ -2,7 +2,7 @@
 
 Collects, per question, the features of every candidate sentence once, then grid-searches weights and the
 threshold offline. Objective: accuracy on en_fact_dev + correct refusal on negative_rejection_dev, with false
-refusal kept at or under 10%. Prints the best settings; copy them into assistant/retrieval.py and config.py.
+refusal kept at or under 10%. Prints the best settings; copy them into assistant/reader.py and config.py.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def collect(cache: Path) -> list[dict]:
         for item in ds.items:
             info = analyze(item.question)
             q_vec = a.embedder.encode_one(item.question)
-            scored = a.retriever.rerank_sentences(info, q_vec, a.retriever.retrieve(item.question, q_vec))
+            scored = a.reader.read(info, q_vec, a.retriever.retrieve(item.question, q_vec))
             rows.append({
                 "answerable": item.answerable,
                 "sentences": [

@@ -20,7 +20,7 @@ from assistant.textutil import terms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-SAMPLE = ROOT / "samples" / "syria-refugees-turkey.txt"
+SAMPLE = ROOT / "assistant" / "samples" / "syria-refugees-turkey.txt"
 EXAMPLE_QUESTION = "How many refugees does Turkey shelter?"
 EXAMPLE_QUOTE = "Turkey already shelters more than 120,000 Syrian refugees."
 

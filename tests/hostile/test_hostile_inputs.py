@@ -24,7 +24,7 @@ def a(sample_assistant):
 
 
 def snapshot(a):
-    return a.store.count(), a.keyword.digest, sorted(x.id for x in a.articles())
+    return a.index.store.count(), a.index.keyword.digest, sorted(x.id for x in a.articles())
 
 
 def still_serving(a):
@@ -118,7 +118,7 @@ def test_entity_bomb_html_is_bounded(a, tmp_path):
         + "<p>" + "&amp;&lt;&gt;" * 50_000 + "</p></body></html>"
     report = ingest_one(a, tmp_path, "entities.html", html)
     assert report.added + len(report.failed) == 1
-    for _, text, _ in a.store.iter_chunks():
+    for _, text, _ in a.index.store.iter_chunks():
         assert "aaaaaaaaaa" * 100 not in text  # entities were not expanded
     still_serving(a)
 
@@ -188,7 +188,7 @@ def test_symlinks_outside_the_folder_and_loops_are_not_followed(a, tmp_path):
     assert report.added == 1
     reasons = {f.path.rsplit("/", 1)[1]: f.reason for f in report.files if f.status != "added"}
     assert "outside" in reasons["leak.txt"] and "broken symbolic link" in reasons["loop.txt"]
-    assert all("Secret salary" not in t for _, t, _ in a.store.iter_chunks())
+    assert all("Secret salary" not in t for _, t, _ in a.index.store.iter_chunks())
 
 
 def test_odd_file_names(a, tmp_path):

@@ -74,7 +74,7 @@ def test_other_questions_on_the_sample(corpus_assistant, question, expected):
 
 
 def test_loading_junk_is_not_in_any_chunk_or_answer(corpus_assistant):
-    assert all("Loading article content" not in text for _, text, _ in corpus_assistant.store.iter_chunks())
+    assert all("Loading article content" not in text for _, text, _ in corpus_assistant.index.store.iter_chunks())
     for q in ["Loading article content", EXAMPLE_QUESTION, "What happened in Damascus?"]:
         ans = corpus_assistant.ask(q)
         assert "Loading article content" not in ans.text
