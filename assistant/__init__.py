@@ -10,15 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 from . import config as _config  # noqa: F401  (sets the offline/no-telemetry environment first)
 from .errors import (
+    AmbiguousIdError,
+    ArticleNotFoundError,
     AssistantError,
     ConfigError,
     EmbedderMismatchError,
+    EmptyDocumentError,
+    FileTooLargeError,
+    GeneratorError,
     IndexNotWritableError,
     IngestError,
     InvalidQuestionError,
     ModelNotFoundError,
     StoreError,
     StoreUnavailableError,
+    UnsupportedFormatError,
 )
 from .models import Answer, Article, ArticleInfo, Chunk, Citation, IngestReport, StreamEvent
 
@@ -29,9 +35,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
-    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "Chunk", "Citation", "ConfigError",
-    "EmbedderMismatchError", "IndexNotWritableError", "IngestError", "IngestReport", "InvalidQuestionError",
-    "ModelNotFoundError", "Settings", "StoreError", "StoreUnavailableError", "StreamEvent",
+    "AmbiguousIdError", "Answer", "Article", "ArticleInfo", "ArticleNotFoundError", "Assistant", "AssistantError",
+    "Chunk", "Citation", "ConfigError", "EmbedderMismatchError", "EmptyDocumentError", "FileTooLargeError",
+    "GeneratorError", "IndexNotWritableError", "IngestError", "IngestReport", "InvalidQuestionError",
+    "ModelNotFoundError", "Settings", "StoreError", "StoreUnavailableError", "StreamEvent", "UnsupportedFormatError",
 ]
 
 

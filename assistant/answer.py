@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from .dates import DATE_EXPRESSION, long_date
+from .features import dateline_end
 from .models import Article, Citation
 from .news import as_of
 from .question import QueryInfo
@@ -28,12 +29,20 @@ def refusal_text(question: str, empty_index: bool = False) -> str:
     if empty_index:
         return (
             "No articles are indexed yet, so I can't answer. Add articles first "
-            "(`assistant ingest PATH` on the command line, or the Add articles tab in the app)."
+            "(assistant ingest PATH on the command line, or the Add articles tab in the app)."
         )
     return (
         "The articles don't say. I found nothing in the indexed articles that answers this question. "
         "Try rephrasing it, or add articles that cover the topic."
     )
+
+
+def closest_refusal(closest: Citation) -> str:
+    """A refusal that points at the on-topic article it found, which does not state the fact."""
+    when = long_date(closest.published) if closest.published else "undated"
+    source = f"{closest.source}, " if closest.source else ""
+    return (f"The articles don't say. The closest one I found, “{closest.title}” ({source}{when}) "
+            f"[{closest.number}], is on this topic but doesn't state it.")
 
 
 def _with_marker(sentence: str, number: int) -> str:
@@ -81,7 +90,7 @@ def _same_words(a: ScoredSentence, b: ScoredSentence) -> bool:
 
 def select_evidence(
     scored: Sequence[ScoredSentence], threshold: float, max_citations: int, info: QueryInfo | None = None,
-    prefer_recent: bool = False, margin: float = 0.04, conflict_margin: float = 0.12,
+    prefer_recent: bool = False, margin: float = 0.07, conflict_margin: float = 0.2,
 ) -> Evidence:
     """The evidence sentences, and whether they report conflicting figures.
 
@@ -89,6 +98,8 @@ def select_evidence(
     articles join it; one sentence per near-duplicate group (syndicated copies are cited once). With
     ``prefer_recent`` the newest of the near-equal sentences leads. For a how-many question, sentences giving a
     *different* figure for the same thing are all kept, newest first: the conflict is shown, never hidden.
+
+    ``margin`` and ``conflict_margin`` are fractions of the best score (each reader has its own).
     """
     scored = list(scored)
     if not scored or scored[0].score < threshold or not scored[0].features.get("kind", 1.0):
@@ -98,7 +109,8 @@ def select_evidence(
     seen_text: set[str] = set()
     by_group: dict[str, list[ScoredSentence]] = {}
     for cand in scored:
-        if cand.score < max(threshold, best.score - conflict_margin):
+        # the best sentence cleared the threshold; a rival figure only needs to be close to it
+        if cand.score < best.score * (1 - conflict_margin):
             break
         key = normalize_space(cand.span.text).lower()
         group = cand.meta.get("group") or cand.chunk.article_id
@@ -111,7 +123,9 @@ def select_evidence(
         by_group.setdefault(group, []).append(cand)
         eligible.append(cand)
     if prefer_recent:
-        close = [c for c in eligible if c.score >= best.score - conflict_margin]
+        # the newest sentence that says the same kind of thing (for a figure: a figure of the same quantity)
+        close = [c for c in eligible if c is best or info is None or info.kind != "number"
+                 or _same_quantity(best, c, info)]
         best = max(close, key=lambda c: (published_date(c) or date.min, c.score))
     if info is not None and info.kind == "number":
         best_figures = {n for n, _ in figures(best.span.text, info)}
@@ -129,7 +143,7 @@ def select_evidence(
     for cand in eligible:
         if len(chosen) >= max_citations:
             break
-        if cand is best or cand.score < max(threshold, best.score - margin):
+        if cand is best or cand.score < max(threshold, best.score * (1 - margin)):
             continue
         chosen.append(cand)
     return Evidence(chosen, False, scored)
@@ -159,7 +173,8 @@ def cite_sentence(number: int, ev: ScoredSentence, articles: Mapping[str, Articl
     article = (articles or {}).get(ev.article_id)
     meta = article.model_dump(include={"title", "source", "url", "published"}) if article else dict(ev.meta)
     meta["also_reported_by"] = (also or {}).get(ev.article_id, [])
-    return cite(number, ev.article_id, ev.span.start, ev.span.end, ev.span.text, meta, ev.score)
+    start = ev.span.start + dateline_end(ev.span.text)  # "DUBAI, United Arab Emirates (AP) — " is not the quote
+    return cite(number, ev.article_id, start, ev.span.end, ev.span.text[start - ev.span.start :], meta, ev.score)
 
 
 def marker(citation: Citation) -> str:
@@ -178,12 +193,20 @@ def compose(info: QueryInfo, evidence: Evidence | Sequence[ScoredSentence], arti
     if not evidence.sentences:
         return Draft(refusal_text(info.text), [], True, evidence.confidence)
     citations, parts = [], []
-    for number, ev in enumerate(evidence.sentences, start=1):
+    numbers_by_article: dict[str, int] = {}
+    dated: set[str] = set()  # articles whose "As of <date> (<source>)" was already said
+    for ev in evidence.sentences:
+        # quotes from the same article share one citation number
+        first_quote = ev.article_id not in numbers_by_article
+        number = numbers_by_article.setdefault(ev.article_id, len(numbers_by_article) + 1)
         citation = cite_sentence(number, ev, articles, also)
         citations.append(citation)
-        sentence = _with_marker(ev.span.text, number).replace(f"[{number}]", marker(citation), 1)
-        if info.kind == "number":
+        sentence = _with_marker(citation.quote, number)
+        if first_quote:  # "(also reported by ...)" once per article
+            sentence = sentence.replace(f"[{number}]", marker(citation), 1)
+        if info.kind == "number" and ev.article_id not in dated:
             sentence = f"{as_of(citation.published, citation.source)}: {sentence}"
+            dated.add(ev.article_id)
         parts.append(sentence)
     text = " ".join(parts)
     if evidence.conflict:
@@ -213,10 +236,8 @@ def verify(draft: Draft, articles: Mapping[str, Article]) -> list[str]:
     (its date, its source's name), or from ``extra_numbers`` (counts and periods of a collection answer).
     """
     problems: list[str] = []
-    if draft.refused:
-        return problems
     numbers_cited = citable_numbers(draft.citations) | set(draft.extra_numbers)
-    for cit in draft.citations:
+    for cit in draft.citations:  # a refusal that points at the closest article is checked the same way
         article = articles.get(cit.article_id)
         if article is None:
             problems.append(f"[{cit.number}] cites an unknown article {cit.article_id}")
@@ -225,6 +246,8 @@ def verify(draft: Draft, articles: Mapping[str, Article]) -> list[str]:
             problems.append(f"[{cit.number}] quote is not at {cit.start}:{cit.end} of its article")
         elif normalize_space(cit.quote) not in normalize_space(article.text):
             problems.append(f"[{cit.number}] quote is not in its article")
+    if draft.refused:
+        return problems
     used = {int(n) for n in MARKER.findall(draft.text)}
     known = {c.number for c in draft.citations}
     if used - known:

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .embeddings import Embedder, load_embedder
-from .errors import InvalidQuestionError
+from .errors import IndexNotWritableError
 from .generation import Generator, load_generator
 from .index import Index, Progress
 from .ingest import article_id
+from .inputs import check_question, normalize_history
 from .models import Answer, Article, ArticleInfo, Chunk, IngestReport, RawDocument, StreamEvent
 from .pipeline import History, QuestionPipeline
 from .reader import Reader, load_reader
@@ -82,25 +83,18 @@ class Assistant:
     # ------------------------------------------------------------------ questions
 
     def _check_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise InvalidQuestionError("the question is empty: type a question about your articles")
-        question = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
-        if not question or not any(ch.isalnum() for ch in question):
-            raise InvalidQuestionError("the question has no words: type a question about your articles")
-        if len(question) > self.settings.max_question_chars:
-            raise InvalidQuestionError(
-                f"the question is {len(question):,} characters long; the limit is "
-                f"{self.settings.max_question_chars:,} (ASSISTANT_MAX_QUESTION_CHARS). Ask a shorter question."
-            )
-        return question
+        return check_question(question, self.settings.max_question_chars)  # InvalidQuestionError saying why
 
     def ask(self, question: str, history: History = None, where: dict | None = None) -> Answer:
-        """Answer ``question`` from the indexed articles, or refuse when they do not hold the answer."""
+        """Answer ``question`` from the indexed articles, or refuse when they do not hold the answer.
+
+        ``history``: the conversation so far, as (role, text) pairs, {"role", "content"} dicts or ChatMessages.
+        """
         return self._ask(question, history, where)
 
     def _ask(self, question: str, history: History = None, where: dict | None = None,
              on_token: Callable[[str], None] | None = None) -> Answer:
-        question = self._check_question(question)
+        question, history = self._check_question(question), normalize_history(history)
         self.index.maybe_refresh()
         return self.pipeline.run(question, history, where, on_token)
 
@@ -183,6 +177,10 @@ class Assistant:
     def article(self, article_id: str) -> Article:
         return self.index.article(article_id)
 
+    def resolve_id(self, prefix: str) -> str:
+        """The full id of the one article whose id starts with ``prefix`` (4+ characters, like git)."""
+        return self.index.resolve_id(prefix)
+
     def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
         """Several articles by id in one read (unknown ids are left out)."""
         return self.index.get_articles(article_ids)
@@ -202,8 +200,11 @@ class Assistant:
                           for c in data.get("citations", [])],
         }
         path = Path(self.settings.index_dir) / "feedback.jsonl"
-        with self.index.lock, open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        try:
+            with self.index.lock, open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as exc:  # a read-only index folder
+            raise IndexNotWritableError(f"cannot record feedback in {path} ({exc.strerror})") from exc
         return path
 
     # ------------------------------------------------------------------ LlamaIndex
@@ -214,11 +215,23 @@ class Assistant:
 
         return generator_llm(self.generator) if self.generator is not None else None
 
-    def as_query_engine(self):
-        """A LlamaIndex ``BaseQueryEngine`` over this assistant (``engine.query(q)`` -> ``Response``)."""
+    def as_query_engine(self, streaming: bool = False):
+        """A LlamaIndex ``BaseQueryEngine`` (``query(q)`` -> ``Response``; ``StreamingResponse`` with streaming)."""
         from .query_engine import AssistantQueryEngine
 
-        return AssistantQueryEngine(assistant=self)
+        return AssistantQueryEngine(assistant=self, streaming=streaming)
+
+    def as_retriever(self, similarity_top_k: int | None = None):
+        """A LlamaIndex ``BaseRetriever``: hybrid search, chunks as ``NodeWithScore`` with offsets and metadata."""
+        from .query_engine import AssistantRetriever
+
+        return AssistantRetriever(self, similarity_top_k)
+
+    def as_chat_engine(self):
+        """A LlamaIndex ``BaseChatEngine``: follow-ups resolved by the assistant itself (no LLM needed)."""
+        from .query_engine import AssistantChatEngine
+
+        return AssistantChatEngine(self)
 
     @staticmethod
     def reset(settings: Settings | None = None, **overrides: Any) -> list[str]:

@@ -1,24 +1,62 @@
-"""Command line: a thin layer over :class:`assistant.Assistant`. Heavy imports happen inside the commands."""
+"""Command line: a thin layer over :class:`assistant.Assistant`. Heavy imports happen inside the commands.
+
+Everything printed through rich is either fixed text or passed through ``escape`` (or printed with
+``markup=False``): a title, a path or an error message holding ``[...]`` must be shown as it is.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from .config import offline_environment
 from .errors import AssistantError
+from .loaders import LOADERS
 
 if TYPE_CHECKING:
     from .api import Assistant
     from .models import Answer
 
+# Model loading (transformers' "Loading weights" bar, hub and tokenizer warnings) stays off stderr unless
+# --verbose. Set by the CLI entry point only: importing the library changes no environment variable.
+QUIET_ENVIRONMENT = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
+QUIET_LOGGERS = ("assistant", "transformers", "sentence_transformers", "huggingface_hub", "chromadb", "httpx")
+SHORT_ID = 8  # characters of an article id shown in tables; `show` and `delete` take any unique prefix
+ID_HELP = "Article id, or a unique prefix of it (4+ characters; `assistant articles` lists them)."
+FORMATS_HELP = (f"Files or folders (read recursively): {', '.join(LOADERS)}, and any of these gzipped "
+                "(.gz, e.g. news.jsonl.gz).")
+
+
+def _flags_without_type(params: list[Any]) -> list[Any]:
+    """Show boolean flags as flags (``--json``), not as options taking a value (``--json <bool>``)."""
+    for param in params:
+        if getattr(param, "is_bool_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):
+        return _flags_without_type(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):
+        return _flags_without_type(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Ask questions about your news articles; answers cite the exact sentences they come from.",
     no_args_is_help=True,
     add_completion=False,
@@ -65,12 +103,12 @@ def _ask_live(assistant: Assistant, question: str, history=None) -> Answer:
     if answer.dropped_sentences:
         console.print(f"[yellow]Verification removed {len(answer.dropped_sentences)} unsupported sentence(s).[/]")
     if answer.fallback:
-        console.print(f"[yellow]{answer.fallback}[/]", markup=False)
+        console.print(answer.fallback, style="yellow", markup=False)
     return answer
 
 
 def _fail(exc: Exception) -> None:
-    _console(stderr=True).print(f"[bold red]Error:[/] {exc}")
+    _console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}")
     raise typer.Exit(1)
 
 
@@ -84,8 +122,6 @@ def _handled() -> Iterator[None]:
 
 
 def _print_answer(answer: Answer) -> None:
-    from rich.markup import escape
-
     console = _console()
     style = "yellow" if answer.refused else "bold"
     console.print(f"[{style}]{escape(answer.text)}[/]")
@@ -100,11 +136,14 @@ def _print_answer(answer: Answer) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (txt, md, html, json, jsonl, pdf).")],
+    paths: Annotated[list[Path], typer.Argument(help=FORMATS_HELP, metavar="PATH", show_default=False)],
     index_dir: IndexDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Add articles to the index. Unchanged files are skipped; changed files replace their old version."""
+    """Add articles to the index. Files already in it are skipped; changed files replace their old version.
+
+    Files of other types are reported as unsupported. The exit code is 1 when a file failed or was
+    unsupported and nothing was added or updated."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with _handled():
@@ -116,27 +155,29 @@ def ingest(
             task = bar.add_task("Ingesting", total=None)
 
             def progress(done: int, total: int, path: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Ingesting {Path(path).name[:40]}")
+                name = escape(Path(path).name[:40])
+                bar.update(task, completed=done, total=total, description=f"Ingesting {name}")
 
             report = assistant.ingest(paths, progress=progress)
     if json_out:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=f"Ingest report ({report.seconds:.1f} s, {report.chunks} chunks)")
         for column in ("status", "file", "title / reason"):
             table.add_column(column)
-        colors = {"added": "green", "updated": "cyan", "skipped": "yellow", "failed": "red"}
+        colors = {"added": "green", "updated": "cyan", "skipped": "yellow", "unsupported": "magenta", "failed": "red"}
         for f in report.files:
-            table.add_row(f"[{colors[f.status]}]{f.status}[/]", escape(f.path), escape(f.title or f.reason or ""))
+            table.add_row(f"[{colors.get(f.status, 'white')}]{f.status}[/]", escape(f.path),
+                          escape(f.title or f.reason or ""))
         console = _console()
         console.print(table)
         console.print(
-            f"added {report.added}, updated {report.updated}, skipped {report.skipped}, failed {len(report.failed)}"
+            f"added {report.added}, updated {report.updated}, skipped {report.skipped} (already in the library), "
+            f"unsupported {report.unsupported}, failed {len(report.failed)}"
         )
-    if report.failed and not (report.added or report.updated or report.skipped):
+    if (report.failed or report.unsupported) and not (report.added or report.updated):
         raise typer.Exit(1)
 
 
@@ -182,11 +223,9 @@ def chat(index_dir: IndexDir = None, generator: GeneratorOpt = None) -> None:
         try:
             answer = _ask_live(assistant, question, history=history)
         except AssistantError as exc:
-            console.print(f"[red]{exc}[/]")
+            console.print(f"[red]{escape(str(exc))}[/]")
             continue
         if answer.resolved_question:
-            from rich.markup import escape
-
             console.print(f"[dim](understood as: {escape(answer.resolved_question)})[/]")
         _print_answer(answer)
         history += [("user", answer.resolved_question or question), ("assistant", answer.text)]
@@ -209,49 +248,55 @@ def articles(
         if json_out:
             typer.echo(json.dumps({g: [m.model_dump(mode="json") for m in ms] for g, ms in multi.items()}, indent=2))
             return
-        from rich.markup import escape
-
         console = _console()
         if not multi:
             console.print("No near-duplicate groups: every article is its own story.")
         for g, members in multi.items():
-            console.print(f"[bold]{len(members)} articles[/] in group {g[:12]}:")
+            console.print(f"[bold]{len(members)} articles[/] in group {g[:SHORT_ID]}:")
             for m in members:
-                console.print(f"  {m.id[:12]}  {escape(m.source or '')} — {escape(m.title)} ({m.published or 'undated'})")
+                console.print(f"  {m.id[:SHORT_ID]}  {escape(m.source or '')} — {escape(m.title)} "
+                              f"({m.published or 'undated'})")
         return
     if json_out:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in items], indent=2))
         return
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{len(items)} articles")
-    for column in ("id", "title", "source", "published", "chunks"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"{len(items)} articles", caption="ids are shortened: `show` and `delete` take any unique "
+                  "prefix; --json lists them in full")
+    table.add_column("id", no_wrap=True, min_width=SHORT_ID)
+    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("source", overflow="fold")
+    table.add_column("published", no_wrap=True)
+    table.add_column("chunks", justify="right", no_wrap=True)
     for a in items:
-        table.add_row(a.id, escape(a.title), escape(a.source or ""), str(a.published or "undated"), str(a.n_chunks))
+        table.add_row(a.id[:SHORT_ID], escape(a.title), escape(a.source or ""), str(a.published or "undated"),
+                      str(a.n_chunks))
     _console().print(table)
 
 
 @app.command()
-def show(article_id: Annotated[str, typer.Argument(help="Article id (see `assistant articles`).")],
-         index_dir: IndexDir = None) -> None:
+def show(article_id: Annotated[str, typer.Argument(help=ID_HELP)], index_dir: IndexDir = None) -> None:
     """Print one article with its metadata."""
     with _handled():
-        article = _open(index_dir).article(article_id)
+        assistant = _open(index_dir)
+        article = assistant.article(assistant.resolve_id(article_id))
     typer.echo(f"{article.title}\n{article.source or ''} {article.published or 'undated'} {article.url or ''}\n")
     typer.echo(article.text)
 
 
 @app.command()
 def delete(
-    article_id: Annotated[str, typer.Argument(help="Article id (see `assistant articles`).")],
+    article_id: Annotated[str, typer.Argument(help=ID_HELP)],
     index_dir: IndexDir = None,
 ) -> None:
     """Remove an article and its chunks from the index."""
     with _handled():
-        _open(index_dir).delete(article_id)
-    _console().print(f"deleted {article_id}")
+        assistant = _open(index_dir)
+        full_id = assistant.resolve_id(article_id)
+        title = assistant.article(full_id).title
+        assistant.delete(full_id)
+    _console().print(f"deleted {full_id} ({title})", markup=False)
 
 
 @app.command()
@@ -309,22 +354,22 @@ def eval_(
             report = _open(index_dir or Path(tmp), generator).evaluate(data, limit=limit)
     failures = failures or Path(f"eval-failures-{report.dataset}.jsonl")
     n = write_failures(report, failures)
-    _console(stderr=True).print(f"{n} questions not handled right written to {failures}")
+    _console(stderr=True).print(f"{n} questions not handled right written to {failures}", markup=False)
     if json_out:
         typer.echo(json.dumps(report.summary(), indent=2))
         return
     from rich.table import Table
 
-    table = Table(title=f"{report.dataset}: {report.n} questions")
+    table = Table(title=f"{escape(report.dataset)}: {report.n} questions")
     table.add_column("metric")
     table.add_column("value")
     for name in ("accuracy", "correct_refusal", "false_refusal", "citation_precision", "numeric_exactness"):
-        table.add_row(name.replace("_", " "), str(getattr(report, name)))
+        table.add_row(name.replace("_", " "), escape(str(getattr(report, name))))
     table.add_row(f"hits@{report.k}", str(report.hits_at_k))
     table.add_row(f"MRR@{report.k}", "n/a" if report.mrr_at_k is None else f"{report.mrr_at_k:.3f}")
     table.add_row("latency p50 / p95", f"{report.latency_p50_ms:.0f} / {report.latency_p95_ms:.0f} ms")
     for key, value in report.counterfactual.items():
-        table.add_row(f"counterfactual: {key}", str(value))
+        table.add_row(f"counterfactual: {escape(str(key))}", escape(str(value)))
     _console().print(table)
 
 
@@ -346,10 +391,49 @@ def serve(
         launch(Settings(**overrides), announce=typer.echo)
 
 
+def quiet_environment(verbose: bool) -> None:
+    """For the CLI only: model loading and library warnings stay off stderr unless ``verbose`` (values the user
+    set are kept). The CLI reports what matters itself (errors, a generator's fallback)."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("assistant").setLevel(logging.INFO)
+        return
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if "transformers" in sys.modules:  # already imported (in-process callers): its bars read the setting at import
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:  # pragma: no cover - transformers is a dependency of sentence-transformers
+            pass
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"assistant {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _offline() -> None:
-    """Runs before every command: the CLI works offline (no telemetry, no model-hub look-ups)."""
+def _options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Show model loading and library logs on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Runs before every command: the CLI works offline (no telemetry, no model-hub look-ups), quietly."""
     offline_environment()
+    quiet_environment(verbose)
+
+
+for _info in app.registered_commands:  # every command shows its boolean flags as flags
+    _info.cls = _Command
 
 
 def main() -> None:

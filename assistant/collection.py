@@ -185,7 +185,8 @@ def _timeline(c: Collection, topic: str, time_filter: TimeFilter | None) -> tupl
     q_vec = c.embedder.encode_one(query)
     cands = c.retriever.retrieve(query, q_vec, where=time_filter.where() if time_filter else None, limit=30)
     scored = c.reader.read(info, q_vec, cands)
-    threshold = c.threshold * 0.8
+    # figures well below the best one still belong on a timeline: each is one article's report
+    threshold = min(c.threshold * 0.8, scored[0].score * 0.05) if scored else c.threshold
     topic_terms = set(terms(topic))
     # keep figures that count something the topic names ("refugee numbers" -> refugees, not dollars), if any do
     on_topic = any(units(s.span.text, info) & topic_terms for s in scored)
@@ -194,7 +195,7 @@ def _timeline(c: Collection, topic: str, time_filter: TimeFilter | None) -> tupl
         counted = units(s.span.text, info)
         if on_topic and not counted & topic_terms:
             continue
-        if s.score >= threshold and s.features.get("kind") and counted:
+        if s.score >= threshold and s.features.get("kind_match", s.features.get("kind")) and counted:
             best_per_article.setdefault(s.meta.get("group") or s.chunk.article_id, s)
     picked = sorted(best_per_article.values(), key=lambda s: (s.meta.get("published") or "9999", s.score))[:MAX_LISTED]
     if not picked:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 # The sample news article, shipped inside the package (a wheel has it); the app ingests it into an empty index.
@@ -49,8 +52,9 @@ class Settings(BaseSettings):
     top_k_dense: int = Field(20, ge=1, le=500)
     top_k_bm25: int = Field(20, ge=1, le=500)
     top_k_rerank: int = Field(8, ge=1, le=100, description="Chunks whose sentences are scored for the answer.")
-    refusal_threshold: float = Field(
-        0.54, description="Minimum evidence score (0..1) below which the assistant says the articles don't answer."
+    refusal_threshold: float | None = Field(
+        None, description="Minimum evidence score (0..1) below which the assistant says the articles don't answer; "
+        "unset = the reader's own fitted threshold.",
     )
     max_citations: int = Field(2, ge=1, le=10)
     chunk_size: int = Field(900, ge=200, le=8000, description="Target chunk length in characters.")
@@ -63,7 +67,7 @@ class Settings(BaseSettings):
     ui_password: str | None = None
     max_upload_mb: float = Field(20.0, gt=0)
     load_samples: bool = Field(True, description="Ingest the shipped sample articles when the index is empty.")
-    reader: str = Field("similarity", description="How candidate sentences are scored (see assistant.reader).")
+    reader: str = Field("features", description="How candidate sentences are scored: features (default) or similarity (see assistant.reader).")
     generator: str = Field("none", description="none (extractive), openai, llamacpp or gemma.")
     llm_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1.")
     llm_model: str | None = None
@@ -73,7 +77,46 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(160, ge=16, le=2048)
     prompt_version: str = "answer-v2"
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(explain_settings_error(exc, set(values))) from exc
+
     @field_validator("chroma_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false (1/0, yes/no)", Path: "a folder path",
+          str: "text"}
+
+
+def _expected(name: str) -> str:
+    """What a setting accepts, in words: 'a whole number from 1 to 500'."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "a valid value"
+    annotation = field.annotation
+    options = getattr(annotation, "__args__", ())  # str | None -> (str, NoneType)
+    kind = next((words for typ, words in _KINDS.items() if annotation is typ or typ in options), "a valid value")
+    bounds = {type(m).__name__: getattr(m, type(m).__name__.lower()) for m in field.metadata
+              if type(m).__name__ in ("Ge", "Gt", "Le", "Lt")}
+    if "Ge" in bounds and "Le" in bounds:
+        kind += f" from {bounds['Ge']:g} to {bounds['Le']:g}"
+    else:
+        words = {"Ge": "at least", "Gt": "greater than", "Le": "at most", "Lt": "less than"}
+        kind += "".join(f" {words[k]} {v:g}" for k, v in bounds.items())
+    return kind
+
+
+def explain_settings_error(exc: ValidationError, arguments: set[str]) -> str:
+    """A pydantic error about settings, told in the names the user set: ``ASSISTANT_TOP_K_DENSE='abc'``."""
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else "?"
+        value = f"={error.get('input')!r}"
+        where = name + value if name in arguments else f"ASSISTANT_{name.upper()}{value} (environment or .env)"
+        problems.append(f"{where} is not valid: expected {_expected(name)}")
+    return "; ".join(problems)

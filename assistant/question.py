@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .dates import DATE_EXPRESSION, DATE_PATTERN
+from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTH_RE, MONTHS
 from .textutil import STOPWORDS, numbers, terms, words
 
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al|bin|la|del))*")
@@ -97,6 +97,24 @@ def is_followup(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and len(content) <= 3
 
 
+_PERIOD = re.compile(rf"\b(?:in|during|before|after|since|until|from|for)\s+(?:{MONTH_RE})?\.?\s*(?:\d{{4}})\b|"
+                     r"\b(?:last|this|past)\s+(?:week|month|year)\b", re.I)
+
+
+def _is_date(name: str) -> bool:
+    return bool(DATE_PATTERN.fullmatch(name)) or name.lower().rstrip(".") in MONTHS
+
+
+def _is_own_question(text: str) -> bool:
+    """A wh-question with a content word of its own beyond names: a complete new question."""
+    if not re.match(r"^\s*(?:who|whom|whose|what|when|where|which|why|how)\b", text, re.I):
+        return False
+    names = {w for n in names_in(text) for w in words(n)}
+    content = [w for w in words(text) if w not in STOPWORDS and w not in names
+               and not _WH.fullmatch(w) and w not in {"about", "many", "much"}]
+    return len(content) >= 1
+
+
 def resolve_followup(question: str, history: Sequence[tuple[str, str]] | None) -> tuple[str, str | None]:
     """(question to search with, the previous question's kind) for a follow-up; unchanged otherwise."""
     previous = [text for role, text in (history or []) if role == "user" and text.strip()]
@@ -104,9 +122,19 @@ def resolve_followup(question: str, history: Sequence[tuple[str, str]] | None) -
         return question, None
     prev = previous[-1]
     prev_kind = question_kind(prev)
-    new_names = [n for n in names_in(question) if n.lower() not in {"and", "what", "how"}]
-    old_names = names_in(prev)
+    new_names = [n for n in names_in(question) if n.lower() not in {"and", "what", "how"} and not _is_date(n)]
+    old_names = [n for n in names_in(prev) if not _is_date(n)]
     rest = _FOLLOWUP_START.sub("", question).strip(" ?.!")
+    if _is_own_question(rest):
+        # "and how many crossed in one day?" asks something new about the same subject: keep its words, and
+        # carry over only the names of the previous question it does not repeat ("... (Turkey)")
+        carried = [n for n in old_names if n.lower() not in rest.lower()]
+        resolved = rest[0].upper() + rest[1:]
+        return f"{resolved} ({', '.join(carried)})?" if carried else f"{resolved}?", question_kind(rest)
+    new_period, old_period = _PERIOD.search(question), _PERIOD.search(prev)
+    if new_period and old_period and not new_names:
+        # "what about in December 2012?" after "... in October 2012?": the new period replaces the old one
+        return prev.replace(old_period.group(), new_period.group(), 1), prev_kind
     if new_names and old_names:
         resolved = prev
         for old, new in zip(old_names[::-1], new_names[::-1]):

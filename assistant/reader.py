@@ -30,6 +30,7 @@ from .features import (
     is_furniture,
     linear,
     logistic,
+    off_topic,
     sentence_features,
 )
 from .textutil import terms as term_list
@@ -47,6 +48,9 @@ class Reader(ABC):
     """Scores candidate sentences for a question; ``read`` returns them best first."""
 
     name: str = "reader"
+    threshold: float = 0.5  # below this best score the answer stage refuses (ASSISTANT_REFUSAL_THRESHOLD overrides)
+    margin: float = 0.07  # another sentence within this fraction of the best score is cited too
+    conflict_margin: float = 0.2  # ... or within this one, when it gives a different figure for the same thing
 
     @abstractmethod
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
@@ -81,6 +85,7 @@ class SimilarityReader(Reader):
     sentence holds the kind of thing asked for (a number for "how many", a name for "who")."""
 
     name = "similarity"
+    threshold = 0.54  # fitted on the RGB dev sets
 
     def __init__(self, embedder: Embedder, keyword: KeywordIndex):
         self.embedder = embedder
@@ -157,6 +162,10 @@ class FeatureReader(Reader):
         self.embedder = embedder
         self.keyword = keyword
         self.model = model or Model.packaged()
+        self.threshold = self.model.threshold
+        # scores fall off as exp(logit difference): a second sentence within ~0.3 logits is cited too, and a
+        # different figure for the same thing within ~2.3 logits is shown as a conflict
+        self.margin, self.conflict_margin = 0.25, 0.9
 
     def featurize(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]):
         """(sentences with their candidate, feature rows), furniture left out."""
@@ -186,7 +195,8 @@ class FeatureReader(Reader):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
                                           span.start // 150, float(c), float(chunk_score), rrf_order[cand.chunk.id]))
-            by_article.setdefault(cand.chunk.article_id, set()).update(term_list(span.text))
+            by_article.setdefault(cand.chunk.article_id, set(term_list(cand.meta.get("title", "")))).update(
+                term_list(span.text))
         add_ranks(rows)
         add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
         return items, rows
@@ -200,12 +210,15 @@ class FeatureReader(Reader):
         top = max(range(len(rows)), key=logits.__getitem__)
         p_answer = logistic(linear(m.answerable, m.answerable_bias,
                                    answerability(logits, rows[top], len(info.terms))))
+        if off_topic(rows[top]):
+            p_answer = 0.0
         scored = []
         for (span, cand), row, logit in zip(items, rows, logits):
             # the best sentence scores P(it states the answer); the others that, scaled by how far they trail it
             score = p_answer * math.exp(max(-30.0, logit - logits[top]))
             features = dict(zip(FEATURES, row))
-            features.update(kind=1.0, logit=logit)  # the kind is one feature among the others here, not a gate
+            # the kind is one feature among the others here, not a gate
+            features.update(kind=1.0, kind_match=features["kind"], logit=logit)
             scored.append(ScoredSentence(span, cand.chunk, cand.meta, score, features))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored

@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import (
     ArticleNotFoundError,
+    ConfigError,
     EmbedderMismatchError,
     IndexNotWritableError,
     StoreError,
@@ -50,39 +51,99 @@ def _none_if_blank(value: Any) -> Any:
     return None if value in ("", None) else value
 
 
-def _open_client(index_dir: Path, chroma_url: str | None):
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason in an exception chain ('[Errno 111] Connection refused'), not the wrapper's type."""
+    seen = {id(exc)}
+    while (inner := exc.__cause__ or exc.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        exc = inner
+    return str(exc) or type(exc).__name__
+
+
+def server_address(chroma_url: str) -> tuple[str, int, bool]:
+    """(host, port, https) of a Chroma server URL; the port defaults to 8000 (443 for https)."""
+    parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    except ValueError as exc:
+        raise ConfigError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a valid URL ({exc}); expected e.g. "
+                          "http://localhost:8000") from exc
+    return parsed.hostname or "localhost", port, parsed.scheme == "https"
+
+
+def _connect(chroma_url: str, settings):
+    import chromadb
+
+    host, port, https = server_address(chroma_url)
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=https, settings=settings)
+        client.heartbeat()
+    except Exception as exc:  # chromadb raises several unrelated types for a refused connection
+        raise StoreUnavailableError(
+            f"cannot reach the Chroma server at {chroma_url} (port {port}): {_root_cause(exc)}. Start it with "
+            f"`chroma run --path index/chroma-server --port {port}`, or unset ASSISTANT_CHROMA_URL to use the "
+            "embedded index."
+        ) from exc
+    return client
+
+
+def folder_is_writable(folder: Path) -> bool:
+    """Whether this process can create files in ``folder`` (creating it if needed): the one writability check
+    of the index. ``os.access`` is not enough: it says yes to root on a read-only mount."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def read_only_message(index_dir: Path, action: str) -> str:
+    return (f"the index in {index_dir} is read-only (this process cannot write to it), so it can answer questions "
+            f"but not {action}. Fix the folder's permissions, or copy the index to a writable folder and point "
+            "ASSISTANT_INDEX_DIR (or --index-dir) at the copy.")
+
+
+def _read_only_copy(path: Path) -> Path:
+    """A private, writable copy of a read-only Chroma folder: Chroma (SQLite) cannot open a database it cannot
+    write, even to read. The copy lives in the temp folder until the process ends."""
+    import atexit
+    import os
+    import shutil
+
+    target = Path(tempfile.mkdtemp(prefix="assistant-readonly-")) / "chroma"
+    shutil.copytree(path, target, copy_function=shutil.copyfile)
+    for root, dirs, files in os.walk(target):  # copytree copies the folders' read-only modes
+        os.chmod(root, 0o700)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o600)
+    atexit.register(shutil.rmtree, target.parent, True)
+    return target
+
+
+def _open_client(index_dir: Path, chroma_url: str | None) -> tuple[Any, bool]:
+    """(Chroma client, read_only): a server, the embedded index, or a copy of an index on a read-only folder."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if chroma_url:
-        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        try:
-            client = chromadb.HttpClient(
-                host=parsed.hostname or "localhost",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
-            client.heartbeat()
-        except Exception as exc:  # chromadb raises several unrelated types for a refused connection
-            raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}). Start it with "
-                "`chroma run --path index/chroma --port 8000`, or unset ASSISTANT_CHROMA_URL to use the embedded index."
-            ) from exc
-        return client
+        return _connect(chroma_url, settings), False
     path = index_dir / "chroma"
+    read_only = not folder_is_writable(path)
+    if read_only:
+        if not (path / "chroma.sqlite3").is_file():
+            raise IndexNotWritableError(
+                f"the index folder {index_dir} is not writable and holds no index yet; fix its permissions or set "
+                "ASSISTANT_INDEX_DIR (or --index-dir) to a folder you can write to"
+            )
+        try:
+            path = _read_only_copy(path)
+        except OSError as exc:
+            raise StoreError(f"cannot read the read-only index in {path}: {exc}") from exc
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise IndexNotWritableError(
-            f"the index folder {index_dir} is not writable ({exc.strerror}); fix its permissions or set "
-            "ASSISTANT_INDEX_DIR (or --index-dir) to a folder you can write to"
-        ) from exc
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=settings)
+        return chromadb.PersistentClient(path=str(path), settings=settings), read_only
     except Exception as exc:
         raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
 
@@ -95,7 +156,7 @@ class ChromaStore:
         self.location = chroma_url or str(self.index_dir / "chroma")
         self.model_id = model_id
         self.dim = dim
-        self._client = _open_client(self.index_dir, chroma_url)
+        self._client, self.read_only = _open_client(self.index_dir, chroma_url)
         stamp = {"embed_model": model_id, "embed_dim": dim, "schema": SCHEMA_VERSION}
         self._stamp = stamp
         self._articles_name = f"{prefix}_articles"
@@ -335,11 +396,9 @@ class ChromaStore:
 def reset_index(index_dir: Path, chroma_url: str | None = None, prefix: str = "news") -> list[str]:
     """Delete what the store wrote: the embedded ``<index_dir>/chroma`` folder, or on a Chroma server this
     assistant's two collections (whatever model they were built with). Returns what was removed."""
-    import shutil
-
     removed: list[str] = []
     if chroma_url:
-        client = _open_client(Path(index_dir), chroma_url)
+        client, _ = _open_client(Path(index_dir), chroma_url)
         existing = {getattr(c, "name", c) for c in client.list_collections()}
         for name in (f"{prefix}_chunks", f"{prefix}_articles"):
             if name in existing:
@@ -348,6 +407,20 @@ def reset_index(index_dir: Path, chroma_url: str | None = None, prefix: str = "n
         return removed
     target = Path(index_dir) / "chroma"
     if target.exists():
-        shutil.rmtree(target)
+        remove_tree(target, Path(index_dir))
         removed.append(str(target))
     return removed
+
+
+def remove_tree(target: Path, index_dir: Path) -> None:
+    """Delete a folder of the index, or raise IndexNotWritableError (nothing removed) when it is read-only."""
+    import os
+    import shutil
+
+    folders = [target.parent, *(Path(root) for root, _, _ in os.walk(target))]
+    if not all(folder_is_writable(folder) for folder in folders):  # check first: never leave half an index
+        raise IndexNotWritableError(read_only_message(index_dir, "be reset"))
+    try:
+        shutil.rmtree(target)
+    except OSError as exc:
+        raise IndexNotWritableError(f"{read_only_message(index_dir, 'be reset')} ({exc})") from exc

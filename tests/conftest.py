@@ -56,8 +56,13 @@ def make_assistant(tmp_path, fake_embedder):
     from assistant import Assistant
 
     def make(index_dir: Path | None = None, embedder: Embedder | None = None, **settings):
-        # the default threshold is calibrated for the real model; hashed bag-of-words cosines run lower
-        settings.setdefault("refusal_threshold", 0.3)
+        # The default reader's weights and threshold are fitted to the real model's similarities; hashed
+        # bag-of-words cosines run lower and mean less. Pipeline tests therefore use the similarity reader with a
+        # threshold for the fake embedder; the default reader is tested in test_reader.py and, with the real
+        # model, in tests/slow.
+        settings.setdefault("reader", "similarity")
+        if settings["reader"] == "similarity":
+            settings.setdefault("refusal_threshold", 0.3)
         return Assistant(index_dir=index_dir or tmp_path / "index", embedder=embedder or fake_embedder, **settings)
 
     return make
@@ -114,12 +119,25 @@ def start_app(index_dir: Path, log_path: Path, **env_overrides: str):
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The real app (real model, samples ingested on first start) on a free localhost port."""
-    proc, url = start_app(tmp_path_factory.mktemp("appidx"), tmp_path_factory.mktemp("log") / "app.log")
-    yield url
+def app_server(tmp_path_factory):
+    """The real app (real model, samples ingested on first start) on a free localhost port: (url, index dir)."""
+    index_dir = tmp_path_factory.mktemp("appidx")
+    proc, url = start_app(index_dir, tmp_path_factory.mktemp("log") / "app.log")
+    yield url, index_dir
     proc.terminate()
     proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    """The URL of the real app (see ``app_server``)."""
+    return app_server[0]
+
+
+@pytest.fixture(scope="module")
+def app_index(app_server) -> Path:
+    """The index folder of the real app (see ``app_server``)."""
+    return app_server[1]
 
 
 @pytest.fixture(scope="module")

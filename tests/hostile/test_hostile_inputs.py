@@ -200,7 +200,7 @@ def test_odd_file_names(a, tmp_path):
     assert report.added == 4 and not report.failed
 
 
-def test_zip_file_is_skipped_with_a_reason(a, tmp_path):
+def test_zip_file_is_reported_unsupported_with_a_reason(a, tmp_path):
     import zipfile
 
     path = tmp_path / "in" / "bundle.zip"
@@ -209,7 +209,8 @@ def test_zip_file_is_skipped_with_a_reason(a, tmp_path):
         z.writestr("a.txt", "inside")
     before = snapshot(a)
     report = a.ingest([path])
-    assert report.skipped == 1 and "unsupported file type .zip" in report.files[0].reason
+    assert report.unsupported == 1 and report.skipped == 0
+    assert report.files[0].status == "unsupported" and "unsupported file type .zip" in report.files[0].reason
     assert snapshot(a) == before
 
 

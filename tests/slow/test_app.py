@@ -17,6 +17,13 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
+def test_first_start_ingests_exactly_the_sample_article(client, app_index):
+    """Only articles are ingested from the shipped samples (no README or notes), once, on the first start."""
+    articles = client.predict(api_name="/articles")
+    assert [(a["title"], a["published"], a["file"]) for a in articles] == [
+        ("Thousands of Syrians flee into Turkey as rebels take border town", "2012-11-09", "syria-refugees-turkey.txt")]
+
+
 def test_ask_returns_the_answer_as_json(client):
     result = client.predict(EXAMPLE_QUESTION, api_name="/ask")
     assert "more than 120,000" in result["text"] and result["refused"] is False
@@ -92,3 +99,46 @@ def test_questions_are_answered_while_an_upload_is_indexing(app_url, tmp_path):
     assert waited < 10, f"the question waited {waited:.1f} s behind the upload"
     rows = job.result(timeout=600)[0]["data"]
     assert rows[0][1] == "added"
+
+
+def test_failed_duplicate_and_deleted_uploads_leave_no_files(client, app_index, tmp_path):
+    from gradio_client import handle_file
+
+    uploads = app_index / "uploads"
+    ferry = tmp_path / "ferry.txt"
+    ferry.write_text("Title: Ferry timetable\n\nThe ferry company added 9 crossings a day to the island route.")
+    blank = tmp_path / "blank.txt"
+    blank.write_text("")
+    rows = client.predict([handle_file(str(ferry)), handle_file(str(blank))], api_name="/upload")[0]["data"]
+    assert {r[0]: r[1] for r in rows} == {"ferry.txt": "added", "blank.txt": "failed"}
+    assert not (uploads / "blank.txt").exists(), "a failed upload stays in uploads/"
+    assert (uploads / "ferry.txt").exists()
+    same_text = tmp_path / "ferry-copy.txt"
+    same_text.write_text(ferry.read_text())
+    rows = client.predict([handle_file(str(same_text))], api_name="/upload")[0]["data"]
+    assert rows[0][1] == "skipped" and not (uploads / "ferry-copy.txt").exists()
+    [info] = [a for a in client.predict(api_name="/articles") if a["title"] == "Ferry timetable"]
+    client.predict(info["id"], api_name="/delete")
+    assert not (uploads / "ferry.txt").exists(), "a deleted article's uploaded file stays in uploads/"
+
+
+def test_upload_messages_name_no_server_paths(client, tmp_path):
+    from gradio_client import handle_file
+
+    blank = tmp_path / "empty-story.txt"
+    blank.write_text("")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    rows = client.predict([handle_file(str(blank)), handle_file(str(broken))], api_name="/upload")[0]["data"]
+    details = {r[0]: r[2] for r in rows}
+    assert details["empty-story.txt"] == "The file is empty"
+    assert details["broken.json"].startswith("Not valid JSON")
+    assert not any("/" in d or "ASSISTANT_" in d for d in details.values()), details
+
+
+def test_question_errors_name_no_settings(client):
+    with pytest.raises(Exception) as info:
+        client.predict("w" * 20_000, api_name="/ask")
+    message = str(info.value)
+    assert "20,000 characters" in message and "limit is 2,000" in message
+    assert "ASSISTANT_" not in message

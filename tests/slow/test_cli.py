@@ -84,3 +84,25 @@ def test_eval_on_a_tiny_user_dataset(tmp_path):
     metrics = json.loads(result.output[result.output.index("{"):])
     assert metrics["accuracy"]["value"] == 1.0 and metrics["correct_refusal"]["value"] == 1.0
     assert failures.read_text() == ""
+
+
+def test_model_loading_keeps_stderr_quiet_unless_verbose(index, tmp_path):
+    """A real process with the real model: no "Loading weights" bar (or any other stderr) on a plain command."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from assistant.cli import QUIET_ENVIRONMENT
+
+    cli = Path(sys.executable).with_name("assistant")
+    env = {k: v for k, v in os.environ.items() if k not in QUIET_ENVIRONMENT}
+
+    def run(*args):
+        return subprocess.run([str(cli), *args], check=False, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+
+    quiet = run("ask", EXAMPLE_QUESTION, "--index-dir", str(index))
+    assert quiet.returncode == 0 and "more than 120,000" in quiet.stdout
+    assert quiet.stderr == "", quiet.stderr[-2000:]
+    verbose = run("--verbose", "ask", EXAMPLE_QUESTION, "--index-dir", str(index))
+    assert verbose.returncode == 0 and "Loading weights" in verbose.stderr

@@ -109,8 +109,9 @@ def test_bad_files_are_reported_and_good_ones_ingested(assistant, tmp_path):
     assert "the file is empty" in reasons[str(tmp_path / "empty.txt")]
     assert "binary" in reasons[str(tmp_path / "bin.txt")]
     assert "no such file" in reasons[str(tmp_path / "missing.txt")]
-    skipped = [f for f in report.files if f.status == "skipped"]
-    assert skipped[0].path.endswith("x.exe") and "unsupported" in skipped[0].reason
+    unsupported = [f for f in report.files if f.status == "unsupported"]  # "skipped" means already indexed
+    assert unsupported[0].path.endswith("x.exe") and "unsupported" in unsupported[0].reason
+    assert (report.unsupported, report.skipped) == (1, 0)
 
 
 def test_a_failed_ingest_loses_nothing_already_indexed(sample_assistant, tmp_path):

@@ -153,3 +153,17 @@ def test_a_full_new_question_is_unchanged_by_the_history():
 @pytest.mark.parametrize("history", [None, []])
 def test_without_history_a_followup_is_unchanged(history):
     assert resolve_followup("and in Jordan?", history) == ("and in Jordan?", None)
+
+
+def test_a_followup_that_is_a_question_of_its_own_keeps_its_words_and_the_previous_subject():
+    history = [("user", "How many refugees does Turkey shelter?"), ("assistant", "More than 120,000 [1].")]
+    resolved, kind = resolve_followup("and how many crossed in one day?", history)
+    assert resolved == "How many crossed in one day (Turkey)?" and kind == "number"
+    resolved, kind = resolve_followup("and who is the UNHCR spokesman?", history)
+    assert resolved.startswith("Who is the UNHCR spokesman") and kind == "person"
+
+
+def test_a_followup_with_only_a_new_period_keeps_the_previous_question():
+    history = [("user", "How many refugees does Turkey shelter?")]
+    resolved, _ = resolve_followup("what about in December 2012?", history)
+    assert resolved == "How many refugees does Turkey shelter in December 2012?"

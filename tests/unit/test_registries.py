@@ -127,8 +127,8 @@ def test_the_registered_reader_decides_which_sentence_the_answer_quotes(make_ass
     assert [c.quote for c in answer.citations] == [MAGIC]
 
 
-def test_the_default_reader_quotes_a_different_sentence_for_the_same_question(make_assistant):
-    a = make_assistant()
+def test_the_similarity_reader_quotes_a_different_sentence_for_the_same_question(make_assistant):
+    a = make_assistant(reader="similarity")
     assert isinstance(a.reader, SimilarityReader)
     assert a.add_documents(DOCS).added == 1
     assert [c.quote for c in a.ask(QUESTION).citations] == [BEST]

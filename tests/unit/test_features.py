@@ -1,0 +1,90 @@
+"""What the reader's features say about a (question, sentence) pair: each rule stated by a test."""
+
+from assistant.features import (
+    FEATURES,
+    Context,
+    dateline_end,
+    focus_terms,
+    is_furniture,
+    kind_match,
+    sentence_features,
+)
+from assistant.question import analyze
+
+
+def features(question, sentence, before="", after="", title=""):
+    ctx = Context.build(analyze(question), lambda term: 1.0)
+    row = sentence_features(ctx, sentence, before, after, title, 0, 0.5, 0.5, 0)
+    return dict(zip(FEATURES, row))
+
+
+def test_page_furniture_is_recognised():
+    for line in ["Read more: Alibaba poised to launch record-breaking $13.4bn Hong Kong listing",
+                 "Related: Five things to know", "Sign up for our morning newsletter", "Photo: Getty Images",
+                 "(Photo by John Smith/Getty Images)", "Advertisement"]:
+        assert is_furniture(line), line
+
+
+def test_article_sentences_are_not_furniture():
+    for line in ["Alibaba could raise as much as $12.9bn from its Hong Kong listing.",
+                 "Related companies fell 3% on Tuesday.", "Photographers gathered outside the court."]:
+        assert not is_furniture(line), line
+
+
+def test_a_dateline_is_measured_so_the_quote_can_start_after_it():
+    sentence = "DUBAI, United Arab Emirates (AP) — Iran's president said on Monday that the talks had ended."
+    assert sentence[dateline_end(sentence):].startswith("Iran's president")
+    assert sentence[dateline_end("LONDON (Reuters) - Shares rose.")] == "L" or dateline_end("LONDON (Reuters) - Shares rose.") > 0
+    assert dateline_end("Turkey already shelters more than 120,000 Syrian refugees.") == 0
+
+
+def test_the_focus_is_what_a_how_many_question_counts():
+    assert focus_terms("How many Syrian refugees does Turkey shelter?") == ["syrian", "refuge"]
+    assert focus_terms("What was the final score of the game?") == ["score"]
+    assert focus_terms("Who won the match?") == []
+
+
+def test_a_number_question_needs_a_new_figure():
+    q = "How many refugees crossed in 2012?"
+    info = analyze(q)
+    assert kind_match("About 8000 refugees crossed.", info, q) == 1.0
+    assert kind_match("Refugees crossed in 2012.", info, q) == 0.0  # only the question's own year
+    assert kind_match("Thousands of refugees crossed.", info, q) > 0  # a number word
+
+
+def test_a_money_question_prefers_a_sum_of_money():
+    q = "How much could Alibaba raise from its listing?"
+    info = analyze(q)
+    assert kind_match("Alibaba could raise $12.9bn.", info, q) > kind_match("Alibaba has 3 listings.", info, q)
+
+
+def test_a_who_question_needs_a_name_the_question_does_not_give():
+    q = "Who led the Europa research?"
+    info = analyze(q)
+    assert kind_match("The research was led by Lucas Paganini of NASA.", info, q) == 1.0
+    assert kind_match("The Europa research was published on Monday.", info, q) == 0.0
+
+
+def test_the_counted_thing_near_a_figure_is_noticed():
+    row = features("How many refugees crossed into Turkey?", "About 8000 refugees crossed into Turkey.")
+    assert row["focus_near_number"] == 1.0
+    assert features("How many refugees crossed into Turkey?", "About 8000 people live in Kilis.")["focus_near_number"] == 0.0
+
+
+def test_coverage_counts_the_question_terms_in_the_sentence_and_its_neighbours():
+    row = features("How many refugees crossed into Turkey?", "About 8000 crossed.", before="Refugees fled Syria.",
+                   after="Turkey opened its border.")
+    assert 0 < row["overlap"] < row["overlap_win"] == 1.0
+
+
+def test_according_to_checks_the_named_source_is_near():
+    q = "According to the UNHCR, how many refugees are in neighbouring countries?"
+    assert features(q, "The UNHCR said more than 400,000 refugees are in neighbouring countries.")["according"] == 1.0
+    assert features(q, "Officials said more than 400,000 refugees are in neighbouring countries.")["according"] == 0.0
+
+
+def test_a_sentence_that_only_restates_the_question_has_no_novelty():
+    q = "Who did Granollers and Lopez beat?"
+    restated = features(q, "Granollers and Lopez beat them.")
+    informative = features(q, "Granollers and Lopez beat Mektic and Skugor in the final.")
+    assert informative["novelty"] > restated["novelty"]

@@ -1,0 +1,58 @@
+"""The default feature reader: packaged weights, furniture never evidence, scores as probabilities."""
+
+import pytest
+
+from assistant.errors import ConfigError
+from assistant.features import ANSWERABILITY, FEATURES
+from assistant.reader import FeatureReader, Model
+from tests.conftest import EXAMPLE_QUESTION, EXAMPLE_QUOTE, SAMPLE
+
+FURNITURE_ARTICLE = ("Title: Alibaba listing\n\nAlibaba could raise as much as $12.9bn from its Hong Kong listing, "
+                     "the company said.\nRead more: Alibaba poised to launch record-breaking $13.4bn Hong Kong "
+                     "listing\nThe shares start trading next week.\n")
+
+
+def test_the_packaged_weights_cover_every_feature():
+    model = Model.packaged()
+    assert len(model.weights) == len(FEATURES) and len(model.answerable) == len(ANSWERABILITY)
+    assert 0 < model.threshold < 1
+
+
+def test_missing_weights_are_a_config_error_that_says_how_to_rebuild(monkeypatch):
+    import assistant.reader as reader
+
+    monkeypatch.setattr(reader, "WEIGHTS_FILE", "no-such-weights.json")
+    with pytest.raises(ConfigError, match="train_reader.py"):
+        Model.packaged()
+
+
+def test_the_default_reader_is_the_feature_reader(make_assistant):
+    a = make_assistant(reader="features")
+    assert isinstance(a.reader, FeatureReader) and a.pipeline.threshold == a.reader.threshold
+
+
+def test_scores_are_probabilities_best_first(make_assistant):
+    a = make_assistant(reader="features")
+    a.ingest([SAMPLE])
+    info_vec = a.embedder.encode_one(EXAMPLE_QUESTION)
+    from assistant.question import analyze
+
+    scored = a.reader.read(analyze(EXAMPLE_QUESTION), info_vec, a.retriever.retrieve(EXAMPLE_QUESTION, info_vec))
+    scores = [s.score for s in scored]
+    assert scores == sorted(scores, reverse=True) and all(0 <= x <= 1 for x in scores)
+    assert EXAMPLE_QUOTE in [s.span.text for s in scored]
+
+
+def test_page_furniture_is_never_evidence(make_assistant, tmp_path):
+    a = make_assistant(reader="features")
+    path = tmp_path / "alibaba.txt"
+    path.write_text(FURNITURE_ARTICLE)
+    a.ingest([path])
+    question = "How much could Alibaba raise from its Hong Kong listing?"
+    from assistant.question import analyze
+
+    vec = a.embedder.encode_one(question)
+    scored = a.reader.read(analyze(question), vec, a.retriever.retrieve(question, vec))
+    assert scored and all(not s.span.text.startswith("Read more") for s in scored)
+    answer = a.ask(question)
+    assert all("Read more" not in c.quote for c in answer.citations)
