@@ -129,8 +129,14 @@ def select_evidence(
         best = max(close, key=lambda c: (published_date(c) or date.min, c.score))
     if info is not None and info.kind == "number":
         best_figures = {n for n, _ in figures(best.span.text, info)}
+        # a rival figure is about the same thing: it names whatever the best sentence names of the question
+        # ("rain at Kilis", not rain at another station)
+        # ("rain at station 7", not rain at station 3)
+        named = [n for n in (set(terms(x)) for x in info.names) if n and n <= set(terms(best.span.text))]
+        asked = set(info.numbers) & set(numbers(best.span.text))
         rivals = [c for c in eligible if c is not best and _same_quantity(best, c, info)
-                  and {n for n, _ in figures(c.span.text, info)} - best_figures]
+                  and {n for n, _ in figures(c.span.text, info)} - best_figures
+                  and all(n <= set(terms(c.span.text)) for n in named) and asked <= set(numbers(c.span.text))]
         if rivals:
             chosen = [best]
             for c in rivals:

@@ -190,14 +190,17 @@ def _timeline(c: Collection, topic: str, time_filter: TimeFilter | None) -> tupl
     topic_terms = set(terms(topic))
     # keep figures that count something the topic names ("refugee numbers" -> refugees, not dollars), if any do
     on_topic = any(units(s.span.text, info) & topic_terms for s in scored)
-    best_per_article = {}
+    per_article: dict[str, list] = {}
     for s in scored:
         counted = units(s.span.text, info)
         if on_topic and not counted & topic_terms:
             continue
-        if s.score >= threshold and s.features.get("kind_match", s.features.get("kind")) and counted:
-            best_per_article.setdefault(s.meta.get("group") or s.chunk.article_id, s)
-    picked = sorted(best_per_article.values(), key=lambda s: (s.meta.get("published") or "9999", s.score))[:MAX_LISTED]
+        group = per_article.setdefault(s.meta.get("group") or s.chunk.article_id, [])
+        # the best two figures of each article (one story may give a stock and a flow: 120,000 shelter, 8,000 crossed)
+        if s.score >= threshold and s.features.get("kind_match", s.features.get("kind")) and counted and len(group) < 2:
+            group.append(s)
+    chosen = [s for group in per_article.values() for s in group]
+    picked = sorted(chosen, key=lambda s: (s.meta.get("published") or "9999", s.span.start))[:MAX_LISTED]
     if not picked:
         return Draft(f"I found no dated figures about {topic or 'this'} in the articles.", [], True, 0.0), set()
     articles = c.index.get_articles([s.article_id for s in picked])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTHS
 from .question import QueryInfo, names_in
-from .textutil import STOPWORDS, numbers, terms, words
+from .textutil import STOPWORDS, _stem, numbers, terms, words
 
 # Page furniture: lines that are never evidence ("Read more: ...", photo credits, newsletter and share lines).
 _LABELS = (r"read more|read next|related(?: articles?| stories| coverage| content)?|see also|also read|more from|"
@@ -85,16 +85,14 @@ def _new_numbers(sentence: str, info: QueryInfo) -> list[str]:
     return [n for n in numbers(undated) if n not in info.numbers]
 
 
-def _number_near(sentence: str, targets: set[str], window: int = 5) -> bool:
-    """A number (or number word) within ``window`` words before one of ``targets`` (stems)."""
+def _number_near(sentence: str, targets: set[str], window: int = 8) -> bool:
+    """A figure in digits within ``window`` words before one of ``targets`` (stems): "8000 refugees fleeing
+    violence in Syria crossed" answers "how many crossed"; a vague "thousands more had crossed" does not."""
     tokens = words(DATE_EXPRESSION.sub(" ", sentence))
-    from .textutil import _stem  # stems match the question's terms
-
     stems = [_stem(t) for t in tokens]
     for i, tok in enumerate(tokens):
-        if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
-            if any(s in targets for s in stems[i + 1 : i + 1 + window]):
-                return True
+        if tok[0].isdigit() and any(s in targets for s in stems[i + 1 : i + 1 + window]):
+            return True
     return False
 
 
