@@ -15,7 +15,8 @@ from tests.conftest import EXAMPLE_QUESTION, EXAMPLE_QUOTE, SAMPLE, FakeEmbedder
 
 
 def _check_invariants(a: Assistant, answer: Answer) -> None:
-    """DESIGN.md invariants 1 and 2 on any answer."""
+    """On any answer: every quote is its article's text at its offsets, and every number in the answer text is in
+    a cited quote or in the cited article's date as the answer states it."""
     from assistant.news import long_date
 
     cited_numbers = set()

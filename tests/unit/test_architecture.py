@@ -1,4 +1,5 @@
-"""DESIGN.md invariant 3: heavy libraries are imported by one module each; `import assistant` stays light."""
+"""Heavy libraries are imported by one module each (chromadb by store, sentence-transformers by embeddings,
+gradio by ui), and `import assistant` loads none of them, so the CLI's --help and library imports stay fast."""
 
 import re
 import subprocess
