@@ -27,8 +27,10 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One browser per test module: Playwright's sync API keeps an event loop running in this thread while it is
+    open, so it is closed before the tests of other folders (asyncio.run would refuse to start there)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
     try:

@@ -283,6 +283,26 @@ def slow_assistant(make_assistant):
     return a
 
 
+def in_fresh_thread(fn):
+    """Run ``fn`` in a new thread (which has no running event loop, whatever the test runner's thread has)."""
+    import threading
+
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # re-raised in the test's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def test_aquery_achat_aretrieve_do_not_block_the_event_loop(slow_assistant):
     a = slow_assistant
 
@@ -304,10 +324,10 @@ def test_aquery_achat_aretrieve_do_not_block_the_event_loop(slow_assistant):
         "streaming aquery": streamed_query,
     }
     for name, call in calls.items():
-        result, ticks = asyncio.run(_ticks_while(call))
+        result, ticks = in_fresh_thread(lambda call=call: asyncio.run(_ticks_while(call)))
         assert ticks >= 10, f"{name}: the event loop ticked {ticks} times during a 0.4 s call"
         assert result, name
-    answer = asyncio.run(a.as_query_engine().aquery(EXAMPLE_QUESTION))
+    answer = in_fresh_thread(lambda: asyncio.run(a.as_query_engine().aquery(EXAMPLE_QUESTION)))
     assert "120,000" in str(answer)
 
 
@@ -329,8 +349,8 @@ def test_the_readme_llamaindex_section_runs_as_written(sample_assistant, monkeyp
         assert feature in text, f"the README's LlamaIndex section does not show {feature}"
     monkeypatch.chdir(tmp_path)
     namespace = {"a": sample_assistant, "__name__": "readme"}
-    for block in blocks:
-        exec(compile(block, "README.md (LlamaIndex)", "exec"), namespace)  # noqa: S102 - the README, as written
+    for block in blocks:  # the README, as written (in a thread of its own: its asyncio.run needs no running loop)
+        in_fresh_thread(lambda block=block: exec(compile(block, "README.md (LlamaIndex)", "exec"), namespace))
     assert namespace["chunk"] == namespace["node"].text and namespace["node"].metadata["title"]
     assert namespace["refused"] is True and namespace["response"].source_nodes
     assert namespace["follow_up"].metadata["resolved_question"]
