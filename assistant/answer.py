@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .dates import DATE_EXPRESSION, long_date
+from .dates import DATE_EXPRESSION, long_date, stored_date
 from .features import dateline_end
 from .models import Article, Citation
 from .news import as_of
@@ -53,11 +53,6 @@ def _with_marker(sentence: str, number: int) -> str:
     if match:
         return f"{body[: match.start()]} [{number}]{match.group()}"
     return f"{body} [{number}]"
-
-
-def published_date(ev: ScoredSentence) -> date | None:
-    """The published date of the article an evidence sentence comes from (None when undated)."""
-    return ev.published
 
 
 def figures(sentence: str, info: QueryInfo) -> list[tuple[str, frozenset[str]]]:
@@ -126,7 +121,7 @@ def select_evidence(
         # the newest sentence that says the same kind of thing (for a figure: a figure of the same quantity)
         close = [c for c in eligible if c is best or info is None or info.kind != "number"
                  or _same_quantity(best, c, info)]
-        best = max(close, key=lambda c: (published_date(c) or date.min, c.score))
+        best = max(close, key=lambda c: (c.published or date.min, c.score))
     if info is not None and info.kind == "number":
         best_figures = {n for n, _ in figures(best.span.text, info)}
         # a rival figure is about the same thing: it names whatever the best sentence names of the question
@@ -144,7 +139,7 @@ def select_evidence(
                     chosen.append(c)
             if prefer_recent:
                 return Evidence([best], False, scored)
-            return Evidence(sorted(chosen, key=lambda c: published_date(c) or date.min, reverse=True), True, scored)
+            return Evidence(sorted(chosen, key=lambda c: c.published or date.min, reverse=True), True, scored)
     chosen = [best]
     for cand in eligible:
         if len(chosen) >= max_citations:
@@ -159,15 +154,9 @@ def cite(number: int, article_id: str, start: int, end: int, quote: str, meta: M
          score: float = 0.0) -> Citation:
     """Citation [number]: the verbatim quote ``article.text[start:end]`` and the article's metadata (``meta``:
     title, source, url, published as stored; ``also_reported_by`` when the article has syndicated copies)."""
-    published = meta.get("published")
-    if isinstance(published, str):
-        try:
-            published = date.fromisoformat(published) if published else None
-        except ValueError:
-            published = None
     return Citation(
         number=number, article_id=article_id, title=meta.get("title") or "Untitled article",
-        source=meta.get("source") or None, url=meta.get("url") or None, published=published or None,
+        source=meta.get("source") or None, url=meta.get("url") or None, published=stored_date(meta.get("published")),
         quote=quote, start=start, end=end, score=round(score, 4),
         also_reported_by=list(meta.get("also_reported_by") or []),
     )
@@ -316,7 +305,7 @@ def check_generated(draft: str, evidence: Sequence[ScoredSentence], refusal_phra
         cited = [evidence[r - 1] for r in refs]
         allowed = {n for ev in cited for n in numbers(ev.span.text)}
         for ev in cited:
-            published = published_date(ev)
+            published = ev.published
             if published:
                 allowed.update(numbers(long_date(published)))
         unsupported = [n for n in numbers(body) if n not in allowed]

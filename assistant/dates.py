@@ -30,6 +30,17 @@ DATE_PATTERN = re.compile(
 )
 
 
+def stored_date(value: object) -> date | None:
+    """A published date as stored in metadata ("2012-11-09", "" for undated) or already a date; None when
+    there is none or it is not an ISO date."""
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 def long_date(day: date) -> str:
     """9 November 2012."""
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"

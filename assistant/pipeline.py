@@ -118,7 +118,8 @@ class QuestionPipeline:
                           query.time_filter)
             evidence = self.find_evidence(retry.resolved, retry, where, timings)
             applied = False
-        articles = self.index.get_articles(list(dict.fromkeys(ev.article_id for ev in evidence.scored[:12])))
+        # full texts of the articles the answer quotes (or, for a refusal, of the closest one): one read
+        articles = self._articles(evidence.sentences or evidence.scored[:1])
         if evidence.sentences:
             draft = compose(query.info, evidence, articles, self.index.syndicated_by(
                 articles[ev.article_id] for ev in evidence.sentences if ev.article_id in articles))
@@ -154,6 +155,7 @@ class QuestionPipeline:
         """Let the generator write from the best evidence; keep only what verification accepts."""
         t = time.perf_counter()
         shown = evidence_for_generator(evidence.scored, self.threshold)
+        articles = {**articles, **self._articles([ev for ev in shown if ev.article_id not in articles])}
         labels = []
         for n, ev in enumerate(shown, start=1):
             when = long_date(ev.published) if ev.published else "undated"
@@ -179,6 +181,10 @@ class QuestionPipeline:
             return Generated(dropped=checked.dropped,
                              fallback="no generated sentence passed verification; the extractive answer is shown")
         return Generated(Draft(checked.text, checked.citations, False, evidence.confidence), checked.dropped)
+
+    def _articles(self, sentences) -> dict[str, Article]:
+        ids = list(dict.fromkeys(ev.article_id for ev in sentences))
+        return self.index.get_articles(ids) if ids else {}
 
     @staticmethod
     def _refusal(query: Query, evidence: Evidence, articles: Mapping[str, Article]) -> Draft:

@@ -32,8 +32,8 @@ from .features import (
     logistic,
     off_topic,
     sentence_features,
+    term_set,
 )
-from .textutil import terms as term_list
 from .models import Span
 from .question import QueryInfo, answers_kind
 from .records import Candidate, ScoredSentence
@@ -195,8 +195,8 @@ class FeatureReader(Reader):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
                                           span.start // 150, float(c), float(chunk_score), rrf_order[cand.chunk.id]))
-            by_article.setdefault(cand.chunk.article_id, set(term_list(cand.meta.get("title", "")))).update(
-                term_list(span.text))
+            by_article.setdefault(cand.chunk.article_id, set(term_set(cand.meta.get("title", "")))).update(
+                term_set(span.text))
         add_ranks(rows)
         add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
         return items, rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from .dates import stored_date
 from .models import Chunk, Citation, Span, TimeScope
 from .news import TimeFilter
 from .question import QueryInfo
@@ -67,11 +68,7 @@ class ScoredSentence:
 
     @property
     def published(self) -> date | None:
-        value = self.meta.get("published")
-        try:
-            return date.fromisoformat(value) if value else None
-        except (TypeError, ValueError):
-            return None
+        return stored_date(self.meta.get("published"))
 
 
 @dataclass
