@@ -53,7 +53,7 @@ class Assistant:
         if isinstance(reader, str):
             overrides["reader"], reader = reader, None
         self.settings = s = settings.model_copy(update=overrides) if settings else Settings(**overrides)
-        self.embedder = embedder or load_embedder(s.embed_model, batch_size=s.embed_batch_size)
+        self.embedder = embedder or load_embedder(s.embed_model, batch_size=s.embed_batch_size, backend=s.embed_backend)
         self.index = Index(s, self.embedder)
         self.retriever = Retriever(self.index.store, self.index.keyword, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
         self.reader = reader or load_reader(s.reader, embedder=self.embedder, keyword=self.index.keyword, settings=s)

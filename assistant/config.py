@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_origin
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     embed_model: str = Field(
         DEFAULT_EMBED_MODEL,
         description="Embedding model: 'all-MiniLM-L6-v2' (packaged, default) or a local sentence-transformers folder.",
+    )
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto", description="Runtime of the packaged embedder: auto (ONNX int8 when installed, else torch), onnx or "
+        "torch. Both give the same model's vectors; an index opens with either.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     top_k_dense: int = Field(20, ge=1, le=500)
@@ -100,6 +104,8 @@ def _expected(name: str) -> str:
         return "a valid value"
     annotation = field.annotation
     options = getattr(annotation, "__args__", ())  # str | None -> (str, NoneType)
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(map(str, options))
     kind = next((words for typ, words in _KINDS.items() if annotation is typ or typ in options), "a valid value")
     bounds = {type(m).__name__: getattr(m, type(m).__name__.lower()) for m in field.metadata
               if type(m).__name__ in ("Ge", "Gt", "Le", "Lt")}

@@ -20,11 +20,14 @@ from .chunking import chunk_article
 from .errors import AmbiguousIdError, ArticleNotFoundError, IndexNotWritableError, IngestError
 from .ingest import FileItem, discover, document_from_record, load_articles, to_article
 from .keyword import KeywordIndex, ids_digest
-from .models import Article, ArticleInfo, FileResult, IngestReport, RawDocument
+from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
 from .news import NearDuplicates, minhash
+from .sentence_vectors import META_KEY, chunk_sentences, chunk_vector, encode_chunks, pack
 from .store import ChromaStore, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .config import Settings
     from .embeddings import Embedder
 
@@ -68,6 +71,7 @@ class Index:
         writable = _writable(Path(s.index_dir)) and not self.store.read_only
         self.keyword = KeywordIndex(keyword_dir(s) if writable else None)
         self.lock = threading.RLock()
+        self.chunk_vectors = "sentences"  # or "encode": how chunk vectors are made at ingest (see _Batch._embed)
         self._near: NearDuplicates | None = None
         self.repaired_chunks = 0 if self.store.read_only else self.store.repair()
         self._checked_at = 0.0
@@ -313,8 +317,8 @@ class _Batch:
             article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
             near.add(article.id, signature, article.group)
             items.append((article, chunks))
-        vectors = self._encode([c.text for _, chunks in items for c in chunks])
-        store.add_articles(items, vectors)
+        vectors, extra = self._embed([c for _, chunks in items for c in chunks])
+        store.add_articles(items, vectors, extra)
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
             for old_id in old:
@@ -325,19 +329,32 @@ class _Batch:
                                      article_id=article.id, title=article.title))
         self.pending, self.n_chars = [], 0
 
-    def _encode(self, texts: list[str]):
-        """One encode call; with a progress tracker, slices of 128+ chunks, each reported once embedded."""
-        if self.progress is None:
-            return self.index.embedder.encode(texts)
+    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[dict[str, str]]]:
+        """Chunk vectors and, for each chunk, its packed sentence vectors (kept in its metadata), embedded in
+        one call, or with a progress tracker in slices of 128+ chunks, each reported to the progress tracker once embedded.
+
+        With ``Index.chunk_vectors == "sentences"`` (the default) only sentences are embedded and a chunk's vector
+        is their length-weighted mean; ``"encode"`` embeds the chunk texts as well."""
         import numpy as np
 
-        self.progress.chunked(len(texts))
-        step = max(128, self.index.settings.embed_batch_size)
-        parts = []
-        for i in range(0, len(texts), step):
-            parts.append(self.index.embedder.encode(texts[i : i + step]))
-            self.progress.embedded(len(parts[-1]))
-        return np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else self.index.embedder.encode([])
+        if self.progress:
+            self.progress.chunked(len(chunks))
+        step = max(128, self.index.settings.embed_batch_size) if self.progress else max(len(chunks), 1)
+        embedder = self.index.embedder
+        parts, extra = [], []
+        for lo in range(0, len(chunks), step):
+            part = chunks[lo : lo + step]
+            per_chunk = encode_chunks(embedder, part)
+            if self.index.chunk_vectors == "encode":
+                parts.append(embedder.encode([c.text for c in part]))
+            else:
+                parts.append(np.stack([chunk_vector(v, chunk_sentences(c)) if len(v) else embedder.encode_one(c.text)
+                                       for c, v in zip(part, per_chunk)]).astype(np.float32))
+            extra += [{META_KEY: pack(v)} for v in per_chunk]
+            if self.progress:
+                self.progress.embedded(len(part))
+        vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+        return vectors, extra
 
 
 class _ChunkProgress:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .chunking import sentences
 from .errors import ConfigError
 from .features import (
     ANSWERABILITY,
@@ -37,6 +36,7 @@ from .features import (
 from .models import Span
 from .question import QueryInfo, answers_kind
 from .records import Candidate, ScoredSentence
+from .sentence_vectors import META_KEY, chunk_sentences, cosines, unpack
 from .textutil import numbers, terms
 
 if TYPE_CHECKING:
@@ -57,18 +57,36 @@ class Reader(ABC):
         """Every sentence of the candidates, scored, best first."""
 
 
-def candidate_sentences(candidates: Sequence[Candidate]) -> list[tuple[Span, Candidate]]:
-    """The sentences of the candidate chunks, each once (overlapping chunks share sentences)."""
-    items: list[tuple[Span, Candidate]] = []
-    seen: set[tuple[str, int]] = set()
-    for cand in candidates:
-        for span in sentences(cand.chunk.text, offset=cand.chunk.start):
-            key = (cand.chunk.article_id, span.start)
-            if key in seen or len(span.text) < 3:
-                continue
-            seen.add(key)
-            items.append((span, cand))
-    return items
+@dataclass
+class CandidateSentences:
+    """The sentences of the candidate chunks, each once (overlapping chunks share sentences): ``items`` holds
+    (sentence, its candidate, its index in the chunk); ``spans`` every sentence of each chunk (for neighbours)."""
+
+    items: list[tuple[Span, Candidate, int]]
+    spans: dict[str, list[Span]]
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate], keep: Callable[[str], bool] = lambda text: True) -> CandidateSentences:
+        items: list[tuple[Span, Candidate, int]] = []
+        spans: dict[str, list[Span]] = {}
+        seen: set[tuple[str, int]] = set()
+        for cand in candidates:
+            chunk_spans = spans[cand.chunk.id] = chunk_sentences(cand.chunk)
+            for i, span in enumerate(chunk_spans):
+                key = (cand.chunk.article_id, span.start)
+                if key in seen or len(span.text) < 3 or not keep(span.text):
+                    continue
+                seen.add(key)
+                items.append((span, cand, i))
+        return cls(items, spans)
+
+    def cosines(self, embedder: Embedder, q_vec: np.ndarray) -> np.ndarray:
+        """Cosine of each sentence to the question: vectors stored at ingest, or embedded now where missing."""
+        stored = {}
+        for _, cand, _ in self.items:
+            if cand.chunk.id not in stored:
+                stored[cand.chunk.id] = unpack(cand.meta.get(META_KEY), len(self.spans[cand.chunk.id]), len(q_vec))
+        return cosines(embedder, q_vec, self.items, stored)
 
 
 # Weights of the sentence score, fitted on the RGB dev sets (benchmarks/tune.py).
@@ -92,11 +110,11 @@ class SimilarityReader(Reader):
         self.keyword = keyword
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
-        items = candidate_sentences(candidates)
+        found = CandidateSentences.of(candidates)
+        items = [(span, cand) for span, cand, _ in found.items]
         if not items:
             return []
-        vecs = self.embedder.encode([span.text for span, _ in items])
-        cos = vecs @ q_vec
+        cos = found.cosines(self.embedder, q_vec)
         weights = {t: self.keyword.idf(t) for t in info.terms}
         total = sum(weights.values()) or 1.0
         context_terms = {c.chunk.id: set(terms(f"{c.meta.get('title', '')} {c.chunk.text}")) for c in candidates}
@@ -169,21 +187,15 @@ class FeatureReader(Reader):
 
     def featurize(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]):
         """(sentences with their candidate, feature rows), furniture left out."""
-        items: list[tuple[Span, Candidate]] = []
-        neighbours: list[tuple[str, str]] = []
-        seen: set[tuple[str, int]] = set()
-        for cand in candidates:
-            spans = sentences(cand.chunk.text, offset=cand.chunk.start)
-            for i, span in enumerate(spans):
-                key = (cand.chunk.article_id, span.start)
-                if key in seen or len(span.text) < 3 or is_furniture(span.text):
-                    continue
-                seen.add(key)
-                items.append((span, cand))
-                neighbours.append((spans[i - 1].text if i else "", spans[i + 1].text if i + 1 < len(spans) else ""))
-        if not items:
+        found = CandidateSentences.of(candidates, keep=lambda text: not is_furniture(text))
+        if not found.items:
             return [], []
-        cos = self.embedder.encode([span.text for span, _ in items]) @ q_vec
+        items = [(span, cand) for span, cand, _ in found.items]
+        neighbours = []
+        for _, cand, i in found.items:
+            spans = found.spans[cand.chunk.id]
+            neighbours.append((spans[i - 1].text if i else "", spans[i + 1].text if i + 1 < len(spans) else ""))
+        cos = found.cosines(self.embedder, q_vec)
         chunk_cos: dict[str, list[float]] = {}
         for (span, cand), c in zip(items, cos):
             chunk_cos.setdefault(cand.chunk.id, []).append(float(c))

@@ -199,10 +199,11 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
+                     extra: Sequence[dict[str, Any]] | None = None) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
-        ``vectors`` holds the chunk vectors of all items, in order.
+        ``vectors`` holds the chunk vectors of all items, in order; ``extra``, if given, more metadata per chunk.
         """
         ids, docs, metas = [], [], []
         records: list[tuple[Article, np.ndarray, int]] = []
@@ -219,7 +220,8 @@ class ChromaStore:
             for c in chunks:
                 ids.append(c.id)
                 docs.append(c.text)
-                metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
+                metas.append({**base, "start": c.start, "end": c.end, "index": c.index,
+                              **(extra[len(metas)] if extra else {})})
             part = vectors[offset : offset + len(chunks)]
             centroid = part.mean(axis=0) if len(part) else np.zeros(self.dim, dtype=np.float32)
             records.append((article, centroid / (float(np.linalg.norm(centroid)) or 1.0), len(chunks)))

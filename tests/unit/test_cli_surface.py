@@ -39,7 +39,7 @@ def index(tmp_path, monkeypatch):
     """A temp index for the CLI, with the fake embedder; what the CLI changes in the process is undone after."""
     from assistant import embeddings
 
-    monkeypatch.setitem(embeddings._LOADED, (FAKE_MODEL, 64), FakeEmbedder())
+    monkeypatch.setitem(embeddings._LOADED, (FAKE_MODEL, 64, "torch"), FakeEmbedder())
     folder = tmp_path / "index"
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(folder))
     for name, value in FAKE_ENV.items():
@@ -142,7 +142,7 @@ def test_stderr_stays_quiet_in_a_real_process(tmp_path):
         from tests.unit.test_cli_surface import FailingGenerator
         from assistant import embeddings
         from assistant.generation import register_generator
-        embeddings._LOADED[({FAKE_MODEL!r}, 64)] = FakeEmbedder()
+        embeddings._LOADED[({FAKE_MODEL!r}, 64, "torch")] = FakeEmbedder()
         register_generator("failing", lambda settings: FailingGenerator())
         from assistant.cli import main
         sys.argv = ["assistant", *sys.argv[1:]]

@@ -17,7 +17,9 @@ def test_one_big_file_reports_progress_as_its_chunks_are_embedded(assistant, tmp
     assert len(partial) >= 2, f"no progress while embedding: {calls}"
     assert all(d <= t for d, t, _ in calls)
     assert all(label == str(big) for _, _, label in calls)
-    assert max(fake_embedder.calls) <= 128  # embedded in slices, each one reported
+    steps = [b - a for a, b in zip(done, done[1:])]
+    assert max(steps) <= 128  # embedded in slices of at most 128 chunks, each one reported
+    assert len(fake_embedder.calls) >= len(partial)  # ... as it is embedded, not all at once before
 
 
 def test_progress_over_several_files_ends_complete_and_total_is_close_early(assistant, tmp_path):

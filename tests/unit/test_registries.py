@@ -9,7 +9,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.generation import Generator, load_generator, register_generator
 from assistant.index import reset
-from assistant.reader import Reader, SimilarityReader, candidate_sentences, load_reader, register_reader
+from assistant.reader import CandidateSentences, Reader, SimilarityReader, load_reader, register_reader
 from assistant.records import ScoredSentence
 
 DOCS = [
@@ -106,7 +106,7 @@ class MagicReader(Reader):
 
     def read(self, info, q_vec, candidates):
         scored = [ScoredSentence(span, cand.chunk, cand.meta, 0.99 if "magic" in span.text else 0.1, {"kind": 1.0})
-                  for span, cand in candidate_sentences(candidates)]
+                  for span, cand, _ in CandidateSentences.of(candidates).items]
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
