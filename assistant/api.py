@@ -153,7 +153,7 @@ class Assistant:
         """Example questions built from the indexed articles themselves, kept only if they get an answer."""
         from .suggest import questions_from
 
-        key = self.index.keyword.digest
+        key = self.index.keyword.version
         if self._suggested and self._suggested[0] == key:
             return self._suggested[1][:n]
         out: list[str] = []

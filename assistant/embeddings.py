@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -170,6 +171,9 @@ class OnnxEmbedder(Embedder):
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
+            threads = os.environ.get("OMP_NUM_THREADS", "")
+            if threads.isdigit() and int(threads) > 0:  # the usual way to cap a process's compute threads
+                options.intra_op_num_threads = int(threads)
             try:
                 session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own exception types

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .chunking import chunk_article
 from .errors import AmbiguousIdError, ArticleNotFoundError, IndexNotWritableError, IngestError
 from .ingest import FileItem, discover, document_from_record, load_articles, to_article
-from .keyword import KeywordIndex, ids_digest
+from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
 from .news import NearDuplicates, minhash
 from .sentence_vectors import META_KEY, chunk_sentences, chunk_vector, encode_chunks, pack
@@ -55,6 +55,11 @@ def reset(settings: Settings) -> list[str]:
     return removed
 
 
+def keyword_row(chunk: Chunk, meta: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What the keyword index holds for a chunk: its id, its article's id, and its article's title + its text."""
+    return chunk.id, chunk.article_id, f"{meta.get('title') or ''}\n{chunk.text}"
+
+
 def _writable(folder: Path) -> bool:
     return folder.is_dir() and os.access(folder, os.W_OK)
 
@@ -76,17 +81,27 @@ class Index:
         self.repaired_chunks = 0 if self.store.read_only else self.store.repair()
         self._checked_at = 0.0
         self._generation = self.store.generation() if s.chroma_url else ""
-        self._sync_keyword(load=True)
+        self._sync_keyword(check=True)
 
     # ------------------------------------------------------------------ keyword index in step with Chroma
 
-    def _sync_keyword(self, load: bool = False) -> None:
-        """Make the BM25 index cover exactly the chunks in Chroma; rebuild it if it does not."""
-        if load:
-            self.keyword.load()
-        if self.keyword.digest == ids_digest(self.store.chunk_ids()):
+    def _sync_keyword(self, check: bool = False) -> None:
+        """Bring the keyword index in step with Chroma's chunks (by id). With ``check``, only when it may be out of
+        step: a write was interrupted (``dirty``), its file was unreadable, or the chunk counts differ."""
+        if check and not (self.keyword.dirty or self.keyword.recovered
+                          or self.keyword.n_docs != self.store.count()[1]):
             return
-        self._rebuild_keyword()
+        started = time.perf_counter()
+        added, deleted = self.keyword.sync(self.store.chunk_ids(), self._keyword_rows)
+        self.keyword.recovered = False
+        if added or deleted:
+            log.info("keyword index brought in step with Chroma: %d chunks added, %d removed (%.1f s)",
+                     added, deleted, time.perf_counter() - started)
+
+    def _keyword_rows(self, chunk_ids: list[str]) -> Iterable[tuple[str, str, str]]:
+        for lo in range(0, len(chunk_ids), 1000):
+            for hit in self.store.get_chunks(chunk_ids[lo : lo + 1000]):
+                yield keyword_row(hit.chunk, hit.meta)
 
     def maybe_refresh(self) -> None:
         """With a shared Chroma server, pick up other processes' writes (checked at most once a second)."""
@@ -94,36 +109,37 @@ class Index:
             return
         self._checked_at = time.monotonic()
         try:
-            generation = self.store.generation()
+            generation, previous, change = self.store.last_change()
         except Exception as exc:  # a server hiccup must not fail the question; the next check retries
             log.warning("could not check the Chroma server for changes: %s", exc)
             return
-        if generation != self._generation:
-            with self.lock:
+        if generation == self._generation:
+            return
+        with self.lock:
+            if previous == self._generation and change is not None:
+                # exactly one write since ours, and it says which articles: apply just that
+                self.keyword.update(add=[keyword_row(h.chunk, h.meta) for h in self.store.chunks_of(change["added"])],
+                                    delete_articles=change["deleted"])
+                self._sync_keyword(check=True)  # counts still differ (a racing write): compare ids
+            else:
                 self._sync_keyword()
-                self._generation = generation
+            self._generation = generation
 
     def refresh(self) -> None:
         """Pick up articles that another process added to a shared Chroma server, now."""
         with self.lock:
             self._sync_keyword()
 
-    def _after_write(self) -> None:
-        """After this process changed the index: tell other processes, and rebuild the keyword index."""
-        if self.settings.chroma_url:
-            self._generation = self.store.bump_generation()
-        self._rebuild_keyword()
+    def _before_write(self) -> None:
+        """Before this process changes Chroma: a kill from here on leaves the keyword index marked for a check."""
+        self.keyword.mark_dirty()
 
-    def _rebuild_keyword(self) -> None:
-        ids, texts = [], []
-        for chunk_id, text, meta in self.store.iter_chunks():
-            ids.append(chunk_id)
-            texts.append(f"{meta.get('title', '')}\n{text}")
-        self.keyword.build(ids, texts)
-        try:
-            self.keyword.save()
-        except OSError as exc:
-            log.warning("could not save the keyword index (%s); it stays in memory", exc)
+    def _after_write(self, added: Sequence[str] = (), deleted: Sequence[str] = ()) -> None:
+        """After this process wrote to both stores: tell other processes what changed, and mark the keyword index
+        in step."""
+        if (added or deleted) and self.settings.chroma_url:
+            self._generation = self.store.bump_generation(self._generation, added, deleted)
+        self.keyword.commit_write()
 
     def near_duplicates(self) -> NearDuplicates:
         """MinHash LSH of the stored articles, built on the first ingest of this process from their texts
@@ -153,6 +169,7 @@ class Index:
         max_bytes = int(self.settings.max_file_mb * 2**20)
         tracker = _ChunkProgress(progress, items, self.settings.chunk_size) if progress else None
         with self.lock:
+            self._before_write()
             batch = _Batch(self, progress=tracker)
             for item in items:
                 if tracker:
@@ -161,8 +178,7 @@ class Index:
             batch.flush(report)
             if tracker:
                 tracker.finished()
-            if report.added or report.updated:
-                self._after_write()
+            self._after_write(*batch.changes)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -194,6 +210,7 @@ class Index:
         report = IngestReport()
         started = time.perf_counter()
         with self.lock:
+            self._before_write()
             batch = _Batch(self)
             for i, doc in enumerate(documents):
                 has_path = isinstance(doc, RawDocument) or (isinstance(doc, Mapping) and bool(doc.get("path")))
@@ -209,23 +226,24 @@ class Index:
                     article.path = None
                 batch.add(article, report)
             batch.flush(report)
-            if report.added or report.updated:
-                self._after_write()
+            self._after_write(*batch.changes)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
     def delete(self, article_id: str) -> None:
         self._check_writable("delete articles")
         with self.lock:
+            self._before_write()
             self.store.delete_article(article_id)
             if self._near is not None:
                 self._near.remove(article_id)
-            self._after_write()
+            self.keyword.update(delete_articles=[article_id])
+            self._after_write(deleted=[article_id])
 
     # ------------------------------------------------------------------ reads
 
     def is_empty(self) -> bool:
-        return self.keyword.n_docs == 0 and self.store.count()[1] == 0
+        return self.store.count()[1] == 0
 
     def articles(self) -> list[ArticleInfo]:
         self.maybe_refresh()
@@ -280,6 +298,7 @@ class _Batch:
         self.pending: list[Article] = []
         self.seen: set[str] = set()
         self.n_chars = 0
+        self.changes: tuple[list[str], list[str]] = ([], [])  # article ids added, deleted (replaced)
 
     def add(self, article: Article, report: IngestReport) -> None:
         if article.id in self.seen:
@@ -319,14 +338,20 @@ class _Batch:
             items.append((article, chunks))
         vectors, extra = self._embed([c for _, chunks in items for c in chunks])
         store.add_articles(items, vectors, extra)
+        replaced: list[str] = []
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
             for old_id in old:
                 store.delete_article(old_id)
                 near.remove(old_id)
+            replaced += old
             report.chunks += len(chunks)
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))
+        self.index.keyword.update(add=[keyword_row(c, {"title": a.title}) for a, chunks in items for c in chunks],
+                                  delete_articles=replaced)
+        self.changes[0].extend(a.id for a, _ in items)
+        self.changes[1].extend(replaced)
         self.pending, self.n_chars = [], 0
 
     def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[dict[str, str]]]:

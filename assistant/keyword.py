@@ -1,139 +1,246 @@
-"""BM25 keyword index over the chunks (bm25s), persisted beside the Chroma index.
+"""The keyword index: BM25 over chunk texts in SQLite FTS5, updated in place, beside the Chroma index.
 
-Each build is written to a fresh ``bm25/gen-N`` folder; ``bm25/manifest.json`` is then replaced atomically
-(temp file + rename) to point at it. The manifest records a digest of the chunk ids it covers, so a reader
-can tell whether the keyword index is in step with Chroma and rebuild it when it is not.
+One file, ``<folder>/keyword.sqlite``: an FTS5 table of the chunks' stemmed terms (``textutil.terms``, so keyword
+search and the readers' term overlap share one vocabulary), a table mapping its rows to chunk and article ids,
+and a ``meta`` table. Adding or deleting an article touches only its rows, in one transaction, so a change costs
+milliseconds at any size and a kill mid-write rolls back. Document frequencies for IDF come from FTS5's own
+vocabulary table.
+
+The index is a cache of the Chroma collection, never a second source of truth: the ``Index`` marks it ``dirty``
+before it writes to Chroma and clean once both stores agree, and brings it in step with Chroma (by chunk ids) when
+it opens dirty, when the chunk counts differ, or when the file is missing or corrupt.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
-import os
+import re
 import shutil
+import sqlite3
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .textutil import terms
 
 log = logging.getLogger(__name__)
 
+FILENAME = "keyword.sqlite"
+SCHEMA = 1
+_PLAIN = re.compile(r"^[0-9a-z]+$")
 
-def ids_digest(ids: Iterable[str]) -> str:
-    h = hashlib.sha256()
-    for chunk_id in sorted(ids):
-        h.update(chunk_id.encode())
-        h.update(b"\n")
-    return h.hexdigest()
+Row = tuple[str, str, str]  # (chunk id, article id, text)
+
+
+def token(term: str) -> str:
+    """A term as one FTS5 token: plain ASCII words as they are, anything else (accents, apostrophes) hex-coded,
+    so FTS5's tokenizer never splits or folds what ``textutil.terms`` produced."""
+    return term if _PLAIN.match(term) else "xq" + term.encode("utf-8").hex()
+
+
+def _tokens(text: str) -> str:
+    return " ".join(token(t) for t in terms(text))
 
 
 class KeywordIndex:
-    """BM25 over chunk texts, plus document frequencies for term-overlap scoring."""
+    """BM25 keyword search over chunks, plus document frequencies for term-overlap scoring.
+
+    ``folder`` None keeps the index in memory (a read-only index folder)."""
 
     def __init__(self, folder: Path | None = None):
         self.folder = Path(folder) if folder else None
-        self.ids: list[str] = []
-        self.digest = ids_digest([])
-        self.df: Counter[str] = Counter()
-        self._bm25 = None
-        self._vocab: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._idf: dict[str, float] = {}
+        self.recovered = False  # the file was unreadable and was started afresh
+        self._db = self._open()
+
+    # ------------------------------------------------------------------ opening
+
+    @property
+    def path(self) -> Path | None:
+        return self.folder / FILENAME if self.folder else None
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            return self._connect(":memory:")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _remove_old_format(self.folder)
+        try:
+            db = self._connect(str(self.path))
+            db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            db.execute("SELECT count(*) FROM docs").fetchone()
+            return db
+        except sqlite3.DatabaseError as exc:  # not a database, truncated, or an old schema: it is only a cache
+            log.warning("keyword index %s unreadable (%s); it will be rebuilt from Chroma", self.path, exc)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.recovered = True
+            return self._connect(str(self.path))
+
+    @staticmethod
+    def _connect(where: str) -> sqlite3.Connection:
+        db = sqlite3.connect(where, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL" if where != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        db.execute("PRAGMA synchronous=NORMAL")
+        with db:
+            db.execute("BEGIN")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, "
+                       "article_id TEXT NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS docs_article ON docs(article_id)")
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, tokenize='unicode61 remove_diacritics 0')")
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row')")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('version', '0'), ('dirty', '0')", (SCHEMA,))
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ state
+
+    def _meta(self, key: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else ""
 
     @property
     def n_docs(self) -> int:
-        return len(self.ids)
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    @property
+    def version(self) -> str:
+        """Changes with every write: a cache key for anything derived from the indexed chunks."""
+        with self._lock:
+            return self._meta("version")
+
+    @property
+    def dirty(self) -> bool:
+        """True between ``mark_dirty`` and the next ``sync``/``commit_write``: a write may be half done."""
+        with self._lock:
+            return self._meta("dirty") == "1"
+
+    def mark_dirty(self) -> None:
+        with self._lock:
+            self._db.execute("UPDATE meta SET value = '1' WHERE key = 'dirty'")
+
+    def ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT chunk_id FROM docs")}
+
+    # ------------------------------------------------------------------ search
 
     def idf(self, term: str) -> float:
-        n = max(self.n_docs, 1)
-        return math.log(1 + (n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
-
-    # ------------------------------------------------------------------ build / search
-
-    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        import bm25s
-
-        tokens = [terms(t) or ["_empty_"] for t in texts]
-        df: Counter[str] = Counter()
-        for toks in tokens:
-            df.update(set(toks))
-        bm25 = None
-        if ids:
-            bm25 = bm25s.BM25()
-            bm25.index(tokens, show_progress=False)
+        cached = self._idf.get(term)
+        if cached is not None:
+            return cached
         with self._lock:
-            self.ids, self.df, self._bm25 = list(ids), df, bm25
-            self._vocab = set(df)
-            self.digest = ids_digest(ids)
+            n = max(self._db.execute("SELECT count(*) FROM docs").fetchone()[0], 1)
+            row = self._db.execute("SELECT doc FROM vocab WHERE term = ?", (token(term),)).fetchone()
+        df = row[0] if row else 0
+        value = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        self._idf[term] = value
+        return value
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        with self._lock:
-            bm25, ids, vocab = self._bm25, self.ids, self._vocab
-        q = [t for t in dict.fromkeys(terms(query)) if t in vocab]
-        if bm25 is None or not q:
+        """Chunk ids and BM25 scores (higher is better) of the chunks sharing a term with ``query``, best first."""
+        q = list(dict.fromkeys(token(t) for t in terms(query)))
+        if not q or k <= 0:
             return []
-        docs, scores = bm25.retrieve([q], k=min(k, len(ids)), show_progress=False, n_threads=1)
-        return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
-
-    # ------------------------------------------------------------------ persistence
-
-    def _manifest_path(self) -> Path:
-        assert self.folder is not None
-        return self.folder / "manifest.json"
-
-    def save(self) -> None:
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        old = self._read_manifest()
-        generation = int(old.get("generation", 0)) + 1 if old else 1
-        gen_dir = self.folder / f"gen-{generation}"
-        if gen_dir.exists():
-            shutil.rmtree(gen_dir)
-        gen_dir.mkdir()
-        if self._bm25 is not None:
-            self._bm25.save(str(gen_dir / "bm25"), show_progress=False)
-        (gen_dir / "ids.json").write_text(json.dumps(self.ids))
-        (gen_dir / "df.json").write_text(json.dumps(self.df))
-        manifest = {"generation": generation, "digest": self.digest, "n_chunks": len(self.ids)}
-        tmp = self.folder / f".manifest-{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            json.dump(manifest, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._manifest_path())  # the commit point
-        for stale in self.folder.glob("gen-*"):
-            if stale.name != gen_dir.name:
-                shutil.rmtree(stale, ignore_errors=True)
-
-    def _read_manifest(self) -> dict:
-        try:
-            return json.loads(self._manifest_path().read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def load(self) -> bool:
-        """Load the committed generation. False when there is none or it is unreadable."""
-        if self.folder is None:
-            return False
-        manifest = self._read_manifest()
-        gen_dir = self.folder / f"gen-{manifest.get('generation')}"
-        if not manifest or not gen_dir.is_dir():
-            return False
-        try:
-            import bm25s
-
-            ids = json.loads((gen_dir / "ids.json").read_text())
-            df = Counter(json.loads((gen_dir / "df.json").read_text()))
-            bm25 = bm25s.BM25.load(str(gen_dir / "bm25"), show_progress=False) if ids else None
-        except (OSError, ValueError, KeyError, EOFError) as exc:  # a crash can leave empty files
-            log.warning("keyword index in %s unreadable (%s); it will be rebuilt", gen_dir, exc)
-            return False
+        match = " OR ".join(f'"{t}"' for t in q)
         with self._lock:
-            self.ids, self.df, self._bm25 = ids, df, bm25
-            self._vocab = set(df)
-            self.digest = manifest["digest"]
-        return True
+            rows = self._db.execute(
+                "SELECT d.chunk_id, -f.rank FROM (SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?)"
+                " AS f JOIN docs AS d ON d.rowid = f.rowid ORDER BY f.rank", (match, k)).fetchall()
+        return [(chunk_id, float(score)) for chunk_id, score in rows]
+
+    # ------------------------------------------------------------------ writes
+
+    def _write(self, body: Callable[[sqlite3.Connection], None], clean: bool, bump: bool = True) -> None:
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                body(db)
+                if bump:
+                    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+                if clean:
+                    db.execute("UPDATE meta SET value = '0' WHERE key = 'dirty'")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            finally:
+                self._idf.clear()
+
+    @staticmethod
+    def _delete_rowids(db: sqlite3.Connection, rowids: list[int]) -> None:
+        for lo in range(0, len(rowids), 500):
+            part = rowids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            db.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", part)
+            db.execute(f"DELETE FROM docs WHERE rowid IN ({marks})", part)
+
+    @staticmethod
+    def _rowids(db: sqlite3.Connection, column: str, values: Sequence[str]) -> list[int]:
+        out: list[int] = []
+        for lo in range(0, len(values), 500):
+            part = list(values[lo : lo + 500])
+            out += [r[0] for r in db.execute(
+                f"SELECT rowid FROM docs WHERE {column} IN ({','.join('?' * len(part))})", part)]
+        return out
+
+    def _insert(self, db: sqlite3.Connection, rows: Iterable[Row]) -> None:
+        rows = list(rows)
+        self._delete_rowids(db, self._rowids(db, "chunk_id", [r[0] for r in rows]))
+        for chunk_id, article_id, text in rows:
+            rowid = db.execute("INSERT INTO docs (chunk_id, article_id) VALUES (?, ?)", (chunk_id, article_id)).lastrowid
+            db.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (rowid, _tokens(text)))
+
+    def update(self, add: Iterable[Row] = (), delete_articles: Sequence[str] = (), clean: bool = False) -> None:
+        """Add (or replace) chunks and delete whole articles, in one transaction; ``clean`` clears ``dirty``."""
+        add = list(add)
+        if not add and not delete_articles:
+            if clean:
+                self.commit_write()
+            return
+
+        def body(db):
+            self._delete_rowids(db, self._rowids(db, "article_id", list(delete_articles)))
+            self._insert(db, add)
+        self._write(body, clean)
+
+    def commit_write(self) -> None:
+        """The write that ``mark_dirty`` announced is in both stores."""
+        self._write(lambda db: None, clean=True, bump=False)
+
+    def build(self, rows: Iterable[Row]) -> None:
+        """Replace everything with ``rows`` (and clear ``dirty``)."""
+
+        def body(db):
+            db.execute("DELETE FROM fts")
+            db.execute("DELETE FROM docs")
+            self._insert(db, rows)
+        self._write(body, clean=True)
+
+    def sync(self, chunk_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Row]]) -> tuple[int, int]:
+        """Make the index cover exactly ``chunk_ids`` (Chroma's): delete the others, add the missing ones with
+        ``fetch(ids)``; clears ``dirty``. Returns (added, deleted)."""
+        wanted = set(chunk_ids)
+        have = self.ids()
+        extra, missing = sorted(have - wanted), sorted(wanted - have)
+        rows = list(fetch(missing)) if missing else []
+
+        def body(db):
+            self._delete_rowids(db, self._rowids(db, "chunk_id", extra))
+            self._insert(db, rows)
+        self._write(body, clean=True, bump=bool(rows or extra))
+        return len(rows), len(extra)
+
+
+def _remove_old_format(folder: Path) -> None:
+    """Earlier versions kept bm25s generations (``gen-N``, ``manifest.json``) here: a cache, replaced by the file."""
+    for old in folder.glob("gen-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    (folder / "manifest.json").unlink(missing_ok=True)

@@ -148,6 +148,9 @@ def _open_client(index_dir: Path, chroma_url: str | None) -> tuple[Any, bool]:
         raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
 
 
+MAX_LOGGED = 200  # articles a write may name in its change record
+
+
 class ChromaStore:
     """Chunks, vectors and articles in Chroma (embedded on disk, or a `chroma run` server)."""
 
@@ -187,15 +190,39 @@ class ChromaStore:
 
     def generation(self) -> str:
         """A token that changes on every write by any process sharing this Chroma (read fresh from the server)."""
-        fresh = self._client.get_collection(self._articles_name, embedding_function=None)
-        return str((fresh.metadata or {}).get("generation", ""))
+        return self.last_change()[0]
 
-    def bump_generation(self) -> str:
+    def last_change(self) -> tuple[str, str, dict[str, list[str]] | None]:
+        """(token, the token it replaced, the articles that write added and deleted, if it was small)."""
+        import json
+
+        meta = self._client.get_collection(self._articles_name, embedding_function=None).metadata or {}
+        try:
+            change = json.loads(meta["change"]) if meta.get("change") else None
+        except ValueError:
+            change = None
+        return str(meta.get("generation", "")), str(meta.get("previous", "")), change
+
+    def bump_generation(self, previous: str = "", added: Sequence[str] = (), deleted: Sequence[str] = ()) -> str:
+        """Stamp a new change token; a write of at most ``MAX_LOGGED`` articles also records which, so other
+        processes can apply just that change instead of comparing every chunk id."""
+        import json
         import uuid
 
         token = uuid.uuid4().hex
-        self.articles.modify(metadata={**self._stamp, "generation": token})
+        small = len(added) + len(deleted) <= MAX_LOGGED
+        change = json.dumps({"added": list(added), "deleted": list(deleted)}) if small else ""
+        self.articles.modify(metadata={**self._stamp, "generation": token, "previous": previous, "change": change})
         return token
+
+    def chunks_of(self, article_ids: Sequence[str]) -> list[ChunkHit]:
+        """Every chunk of these articles."""
+        out: list[ChunkHit] = []
+        ids = list(dict.fromkeys(article_ids))
+        for lo in range(0, len(ids), 100):
+            got = self.chunks.get(where={"article_id": {"$in": ids[lo : lo + 100]}}, include=["documents", "metadatas"])
+            out += [ChunkHit(self._chunk(i, d, m), 0.0, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return out
 
     # ------------------------------------------------------------------ writes
 

@@ -38,7 +38,6 @@ def make_corpus(folder: Path) -> None:
 def check(index: Path) -> dict:
     from assistant import Assistant
     from assistant.embeddings import load_embedder
-    from assistant.index.keyword import ids_digest
 
     a = Assistant(index_dir=index, embedder=load_embedder("all-MiniLM-L6-v2"))
     articles = {x.id: x for x in a.articles()}
@@ -50,7 +49,7 @@ def check(index: Path) -> dict:
         "repaired_orphan_chunks": a.index.repaired_chunks,
         "chunks_without_article": sum(1 for k in chunk_articles if k not in articles),
         "articles_with_wrong_chunk_count": sum(1 for k, x in articles.items() if chunk_articles.get(k, 0) != x.n_chunks),
-        "bm25_in_step": a.index.keyword.digest == ids_digest(a.index.store.chunk_ids()),
+        "bm25_in_step": a.index.keyword.ids() == set(a.index.store.chunk_ids()) and not a.index.keyword.dirty,
     }
 
 

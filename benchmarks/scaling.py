@@ -1,17 +1,19 @@
-"""Scaling measurements for docs/SCALING.md: embedding speed per core, and query latency vs index size.
+"""Scaling measurements for docs/SCALING.md: embedding speed per core; query latency, open time, adding and
+deleting one article, and memory vs index size.
 
-Index sizes of 1k, 10k and 100k chunks are built from synthetic news-like chunks. Embedding 100k chunks with the
-real model would take about half an hour on this machine, so each chunk's vector is the normalised mean of the
-real-model vectors of its sentences (drawn from a pool of 3,000 embedded sentences): realistic vectors for
-measuring Chroma and BM25 at size. Queries then run the real pipeline (real model for the question and the
-sentence reranking).
+Index sizes (``SCALING_SIZES``, default 1k and 100k chunks) are built from synthetic news-like chunks. Embedding
+100k chunks would take a long time here, so sentences are drawn from a pool of 3,000 sentences embedded with the
+real model; each chunk stores its sentences' vectors and its own vector is their mean, exactly as ingest makes
+them. Queries then run the real pipeline; adding one article runs the real ingest.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _results import folder_mb, pct  # noqa: E402
-SIZES = [1_000, 10_000, 100_000]
+SIZES = [int(n) for n in os.environ.get("SCALING_SIZES", "1000,100000").split(",")]
 CHUNKS_PER_ARTICLE = 5
 
 TOWNS = ["Aleppo", "Hasaka", "Urfa", "Raqqa", "Idlib", "Homs", "Hama", "Daraa", "Latakia", "Tartus", "Amman",
@@ -43,42 +45,60 @@ def sentence_pool(rng: random.Random, n: int) -> list[str]:
 
 
 def embed_speed(embedder, texts: list[str]) -> dict[str, float]:
-    import torch
+    """Chunks/s of the default embedder on 1 core (a fresh process with OMP_NUM_THREADS=1) and on 2 cores."""
+    embedder.encode(texts[:32])
+    t = time.perf_counter()
+    embedder.encode(texts)
+    two = len(texts) / (time.perf_counter() - t)
+    code = ("import sys, time; from assistant.embeddings import load_embedder; e = load_embedder('all-MiniLM-L6-v2'); "
+            "import onnxruntime; texts = sys.stdin.read().split('\\n'); e.encode(texts[:32]); t = time.perf_counter(); "
+            "e.encode(texts); print(len(texts) / (time.perf_counter() - t))")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], input="\n".join(texts), capture_output=True, text=True,
+                         cwd=ROOT, env=env)
+    one = float(out.stdout.split()[-1]) if out.returncode == 0 and out.stdout.split() else float("nan")
+    return {"1_core": one, "2_core": two}
 
-    out = {}
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        embedder.encode(texts[:32])
-        t = time.perf_counter()
-        embedder.encode(texts)
-        out[f"{threads}_core"] = len(texts) / (time.perf_counter() - t)
-    torch.set_num_threads(2)
-    return out
+
+def rss_subprocess(index: Path, questions: list[str]) -> float:
+    """Peak RSS (MB) of a fresh process that opens the index and answers the questions."""
+    code = ("import resource, sys; from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "
+            "[a.ask(q) for q in sys.argv[2:]]; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(index), *questions], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    return float(out.stdout.split()[-1]) if out.returncode == 0 and out.stdout.split() else float("nan")
 
 
 def main() -> None:
     from assistant import Assistant
     from assistant.chunking import chunk_article
     from assistant.embeddings import load_embedder
+    from assistant.index import keyword_row
     from assistant.ingest import article_id
     from assistant.models import Article
+    from assistant.sentence_vectors import META_KEY, chunk_sentences, chunk_vector, pack
 
     rng = random.Random(11)
     embedder = load_embedder("all-MiniLM-L6-v2")
     pool = sentence_pool(rng, 3000)
     pool_vecs = embedder.encode(pool)
+    by_text = dict(zip(pool, pool_vecs))
 
     chunk_texts = [" ".join(rng.sample(pool, 12)) for _ in range(256)]  # ~900-character chunks, as ingested
     speed = embed_speed(embedder, chunk_texts)
     print("embedding chunks/s", speed)
 
+    work = Path(tempfile.mkdtemp())
+    one = work / "one-more-article.txt"
+    one.write_text("Title: One more dispatch from Aleppo\nPublished: 2012-11-20\n\n" + " ".join(rng.sample(pool, 30)))
     rows = []
     for size in SIZES:
-        index = Path(tempfile.mkdtemp()) / "index"
+        index = work / f"index-{size}"
         a = Assistant(index_dir=index, embedder=embedder)
         t = time.perf_counter()
         batch: list[tuple[Article, list]] = []
         vecs: list[np.ndarray] = []
+        extra: list[dict] = []
         total, i = 0, -1
         while total < size:
             i += 1
@@ -88,31 +108,36 @@ def main() -> None:
                           source="synthetic", published=date(2012, 1 + i % 12, 1 + i % 28), path=f"synthetic#{i}")
             chunks = chunk_article(art, chunk_size=400)[: size - total]
             total += len(chunks)
-            for c in chunks:
-                v = pool_vecs[[p for p in picks if pool[p] in c.text]].mean(axis=0)
-                vecs.append(v / np.linalg.norm(v))
+            for c in chunks:  # the vectors ingest would store: each sentence's, and the chunk's from them
+                spans = chunk_sentences(c)
+                sv = np.stack([by_text.get(sp.text, pool_vecs[picks[0]]) for sp in spans])
+                vecs.append(chunk_vector(sv, spans))
+                extra.append({META_KEY: pack(sv)})
             art.n_chunks = len(chunks)
             batch.append((art, chunks))
             if len(batch) >= 1000:
-                a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
-                batch, vecs = [], []
+                a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32), extra)
+                a.index.keyword.update(add=[keyword_row(c, {"title": x.title}) for x, cs in batch for c in cs])
+                batch, vecs, extra = [], [], []
         if batch:
-            a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
+            a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32), extra)
+            a.index.keyword.update(add=[keyword_row(c, {"title": x.title}) for x, cs in batch for c in cs])
         store_s = time.perf_counter() - t
         n_articles = i + 1
         t = time.perf_counter()
-        a._rebuild_keyword()
-        bm25_s = time.perf_counter() - t
+        a.index.keyword.build(keyword_row(h.chunk, h.meta) for h in a.index.store.get_chunks(a.index.store.chunk_ids()))
+        keyword_s = time.perf_counter() - t
         n_chunks = a.index.store.count()[1]
+        del a
         t = time.perf_counter()
         reopened = Assistant(index_dir=index, embedder=embedder)
         open_s = time.perf_counter() - t
 
-        questions = [f"How many {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TOWNS)}?" for _ in range(40)]
-        for q in questions[:5]:
+        questions = [f"How many {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(TOWNS)}?" for _ in range(60)]
+        for q in questions[:10]:
             reopened.ask(q)
         lat, dense, keyword, answered = [], [], [], 0
-        for q in questions:
+        for q in questions[10:]:
             t = time.perf_counter()
             answered += not reopened.ask(q).refused
             lat.append((time.perf_counter() - t) * 1000)
@@ -123,31 +148,47 @@ def main() -> None:
             t = time.perf_counter()
             reopened.index.keyword.search(q, 20)
             keyword.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        report = reopened.ingest([one])
+        add_s = time.perf_counter() - t
+        new_id = report.files[0].article_id
+        assert reopened.search("One more dispatch from Aleppo", 3)[0].article_id == new_id
+        t = time.perf_counter()
+        reopened.delete(new_id)
+        delete_s = time.perf_counter() - t
+        assert new_id not in {h.article_id for h in reopened.search("One more dispatch from Aleppo", 10)}
         row = {
-            "chunks": n_chunks, "articles": n_articles, "store_write_s": store_s, "bm25_build_s": bm25_s,
+            "chunks": n_chunks, "articles": n_articles, "store_write_s": store_s, "keyword_build_s": keyword_s,
             "open_s": open_s, "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95),
             "dense_p50_ms": statistics.median(dense), "bm25_p50_ms": statistics.median(keyword),
-            "disk_mb": folder_mb(index), "answered": answered,
+            "add_one_s": add_s, "delete_one_s": delete_s, "disk_mb": folder_mb(index), "answered": answered,
+            "rss_mb": rss_subprocess(index, questions[10:30]),
         }
-        print(json.dumps(row))
+        print(json.dumps(row), flush=True)
         rows.append(row)
+        del reopened
 
     Path(ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
     (ROOT / "benchmarks" / "out" / "scaling.json").write_text(json.dumps({"embed": speed, "rows": rows}, indent=2))
     lines = [
-        "## Scaling: query latency vs index size",
+        "## Scaling: query latency, single-article writes and memory vs index size",
         "",
-        "Synthetic news-like chunks (vectors: mean of real-model sentence vectors, see benchmarks/scaling.py); "
-        "queries run the real pipeline. Embedding speed on ~900-character chunks: "
-        f"**{speed['1_core']:.1f} chunks/s on 1 core**, {speed['2_core']:.1f} chunks/s on 2 cores.",
+        "Synthetic news-like chunks (vectors: real-model sentence vectors, chunk vectors their mean, as ingest makes "
+        "them; see benchmarks/scaling.py); queries run the real pipeline. Add one = `ingest` of one new article file "
+        "(embedding included); delete one = `delete` of it; both update Chroma and the keyword index in place. Open = "
+        "`Assistant(...)` on the index in the same process (model already loaded). RSS: a fresh process that opens "
+        "the index and answers 20 questions. Embedding speed on ~900-character chunks: "
+        f"{speed['1_core']:.1f} chunks/s on 1 core, {speed['2_core']:.1f} chunks/s on 2 cores.",
         "",
-        "| chunks | articles | write to Chroma | BM25 build | open index | ask p50 / p95 | dense query p50 | BM25 query p50 | disk |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| chunks | articles | write to Chroma | keyword build (from scratch) | open index | ask p50 / p95 | "
+        "dense query p50 | keyword query p50 | add one | delete one | RSS | disk |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
-        lines.append(f"| {r['chunks']:,} | {r['articles']:,} | {r['store_write_s']:.1f} s | {r['bm25_build_s']:.1f} s | "
-                     f"{r['open_s']:.1f} s | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['dense_p50_ms']:.1f} ms | "
-                     f"{r['bm25_p50_ms']:.1f} ms | {r['disk_mb']:.0f} MB |")
+        lines.append(f"| {r['chunks']:,} | {r['articles']:,} | {r['store_write_s']:.1f} s | {r['keyword_build_s']:.1f} s | "
+                     f"{r['open_s']:.2f} s | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['dense_p50_ms']:.1f} ms | "
+                     f"{r['bm25_p50_ms']:.1f} ms | {r['add_one_s']:.2f} s | {r['delete_one_s']:.2f} s | "
+                     f"{r['rss_mb']:.0f} MB | {r['disk_mb']:.0f} MB |")
     from _results import update_section
 
     update_section("scaling", "\n".join(lines))

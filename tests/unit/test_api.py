@@ -67,11 +67,11 @@ def test_empty_index_refuses_and_says_how_to_add(assistant):
 
 
 def test_reingest_is_skipped_and_changes_nothing(sample_assistant):
-    before = (sample_assistant.index.store.count(), sample_assistant.index.keyword.digest)
+    before = (sample_assistant.index.store.count(), sample_assistant.index.keyword.version)
     report = sample_assistant.ingest([SAMPLE])
     assert (report.added, report.updated, report.skipped) == (0, 0, 1)
     assert report.files[0].reason == "already indexed (same text)"
-    assert (sample_assistant.index.store.count(), sample_assistant.index.keyword.digest) == before
+    assert (sample_assistant.index.store.count(), sample_assistant.index.keyword.version) == before
 
 
 def test_changed_file_replaces_its_old_version(assistant, tmp_path):

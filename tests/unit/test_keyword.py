@@ -1,12 +1,12 @@
-"""The BM25 keyword index: ranking, IDF, persistence that survives a crash or corruption, and the ids digest."""
+"""The keyword index (SQLite FTS5): ranking, IDF, in-place updates, and a file that survives a kill or corruption."""
 
 from __future__ import annotations
 
-import json
+import sqlite3
 
 import pytest
 
-from assistant.keyword import KeywordIndex, ids_digest
+from assistant.keyword import FILENAME, KeywordIndex, token
 
 IDS = ["turkey-0", "jordan-0", "lebanon-0", "bank-0"]
 TEXTS = [
@@ -15,15 +15,16 @@ TEXTS = [
     "Lebanon counts many refugees in the Bekaa valley.",
     "The central bank raised interest rates on Tuesday.",
 ]
+ROWS = [(i, i.split("-")[0], t) for i, t in zip(IDS, TEXTS)]
 
 
 def built(folder=None) -> KeywordIndex:
     index = KeywordIndex(folder)
-    index.build(IDS, TEXTS)
+    index.build(ROWS)
     return index
 
 
-# --------------------------------------------------------------------------- build / search
+# --------------------------------------------------------------------------- search
 
 
 def test_the_document_with_the_querys_terms_ranks_first():
@@ -33,8 +34,7 @@ def test_the_document_with_the_querys_terms_ranks_first():
 
 
 def test_search_returns_only_documents_that_share_a_term_with_the_query():
-    hits = built().search("interest rates", k=4)
-    assert [doc for doc, _ in hits] == ["bank-0"]
+    assert [doc for doc, _ in built().search("interest rates", k=4)] == ["bank-0"]
 
 
 def test_search_matches_stemmed_words():
@@ -45,9 +45,20 @@ def test_a_query_with_no_known_term_finds_nothing():
     assert built().search("volcano eruption", k=4) == []
 
 
+@pytest.mark.parametrize("query", ["", "   ", "the of and", '"', "NEAR(a b)", "refugees OR", "*", "AND NOT"])
+def test_queries_that_look_like_fts_syntax_or_hold_no_term_are_searched_as_words(query):
+    assert isinstance(built().search(query, k=4), list)  # never an FTS5 syntax error
+
+
+def test_accented_words_and_apostrophes_are_matched_whole():
+    index = KeywordIndex()
+    index.build([("a-0", "a", "The café in Zürich reopened."), ("b-0", "b", "A cafe chain closed.")])
+    assert [d for d, _ in index.search("café", 4)] == ["a-0"]  # 'café' is not folded into 'cafe'
+    assert token("café") != "café" and token("cafe") == "cafe"
+
+
 def test_an_empty_index_finds_nothing():
     index = KeywordIndex()
-    index.build([], [])
     assert index.search("refugees", k=4) == []
     assert index.n_docs == 0
 
@@ -69,89 +80,115 @@ def test_an_unseen_term_has_the_highest_idf():
     assert index.idf("volcano") > index.idf("zaatari")
 
 
+def test_idf_follows_updates():
+    index = built()
+    before = index.idf("zaatari")
+    index.update(add=[("jordan-1", "jordan", "Zaatari again."), ("jordan-2", "jordan", "And Zaatari.")])
+    assert index.idf("zaatari") < before
+
+
+# --------------------------------------------------------------------------- updates in place
+
+
+def test_update_adds_replaces_and_deletes_whole_articles():
+    index = built()
+    version = index.version
+    index.update(add=[("turkey-0", "turkey", "Turkey opened a new border crossing."), ("oman-0", "oman", "Oman.")],
+                 delete_articles=["bank"])
+    assert index.ids() == {"turkey-0", "jordan-0", "lebanon-0", "oman-0"}
+    assert index.search("shelters", 4) == []  # the replaced text is gone
+    assert index.search("crossing", 4)[0][0] == "turkey-0"
+    assert index.search("interest", 4) == []
+    assert index.version != version
+
+
+def test_sync_adds_what_is_missing_and_drops_what_is_extra():
+    index = built()
+    fetched = []
+
+    def fetch(ids):
+        fetched.extend(ids)
+        return [(i, "oman", "Oman held an election.") for i in ids]
+
+    assert index.sync(["turkey-0", "jordan-0", "oman-0"], fetch) == (1, 2)
+    assert fetched == ["oman-0"]  # only the missing chunk is read back
+    assert index.ids() == {"turkey-0", "jordan-0", "oman-0"}
+    version = index.version
+    assert index.sync(["turkey-0", "jordan-0", "oman-0"], fetch) == (0, 0)
+    assert index.version == version  # nothing changed, nothing derived needs refreshing
+
+
+def test_dirty_is_set_before_a_write_and_cleared_once_it_is_committed():
+    index = built()
+    assert not index.dirty
+    index.mark_dirty()
+    index.update(add=[("x-0", "x", "text")])
+    assert index.dirty  # the other store may not have it yet
+    index.commit_write()
+    assert not index.dirty
+
+
+def test_a_failed_update_rolls_back_completely():
+    index = built()
+
+    def rows():
+        yield ("new-0", "new", "A new article about refugees.")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        index.update(add=rows(), delete_articles=["bank"])
+    assert index.ids() == set(IDS)  # neither the delete nor the half-done add happened
+
+
 # --------------------------------------------------------------------------- persistence
 
 
-def test_a_saved_index_loads_in_a_new_instance_with_the_same_results_and_digest(tmp_path):
+def test_the_file_opens_in_a_new_instance_with_the_same_results(tmp_path):
     original = built(tmp_path / "bm25")
-    original.save()
     reloaded = KeywordIndex(tmp_path / "bm25")
-    assert reloaded.load() is True
-    assert reloaded.digest == original.digest
-    assert reloaded.ids == original.ids
+    assert reloaded.ids() == set(IDS) and not reloaded.recovered
     for query in ("Zaatari camp", "refugees", "interest rates"):
         assert reloaded.search(query, 4) == original.search(query, 4)
     assert reloaded.idf("zaatari") == original.idf("zaatari")
+    assert reloaded.version == original.version
 
 
-def test_saving_again_replaces_the_previous_generation(tmp_path):
+def test_a_dirty_mark_survives_a_restart(tmp_path):
     index = built(tmp_path / "bm25")
-    index.save()
-    index.build(IDS[:2], TEXTS[:2])
-    index.save()
-    assert [p.name for p in (tmp_path / "bm25").glob("gen-*")] == ["gen-2"]
-    reloaded = KeywordIndex(tmp_path / "bm25")
-    assert reloaded.load() and reloaded.ids == IDS[:2]
+    index.mark_dirty()
+    index.close()
+    assert KeywordIndex(tmp_path / "bm25").dirty
 
 
-def test_load_without_a_saved_index_returns_false(tmp_path):
-    assert KeywordIndex(tmp_path / "never-saved").load() is False
+@pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100, b"SQLite format 3\x00" + b"\x00" * 50])
+def test_a_corrupt_file_is_started_afresh_and_flagged_for_a_rebuild(tmp_path, damage):
+    built(tmp_path / "bm25").close()
+    path = tmp_path / "bm25" / FILENAME
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / "bm25" / (FILENAME + suffix)).unlink(missing_ok=True)
+    path.write_bytes(damage)
+    reopened = KeywordIndex(tmp_path / "bm25")
+    assert reopened.n_docs == 0 and reopened.search("refugees", 4) == []
+    if damage:  # an empty file is a valid empty database
+        assert reopened.recovered  # the Index then rebuilds it from Chroma, with a log line
 
 
-def test_load_without_a_folder_returns_false():
-    assert KeywordIndex(None).load() is False
+def test_files_of_the_earlier_format_are_removed(tmp_path):
+    folder = tmp_path / "bm25"
+    (folder / "gen-3" / "bm25").mkdir(parents=True)
+    (folder / "manifest.json").write_text("{}")
+    KeywordIndex(folder)
+    assert not (folder / "gen-3").exists() and not (folder / "manifest.json").exists()
+    assert (folder / FILENAME).exists()
 
 
-def test_load_with_a_corrupt_manifest_returns_false(tmp_path):
-    built(tmp_path / "bm25").save()
-    (tmp_path / "bm25" / "manifest.json").write_text("{not json")
-    assert KeywordIndex(tmp_path / "bm25").load() is False
+def test_an_in_memory_index_writes_nothing(tmp_path):
+    index = KeywordIndex(None)
+    index.build(ROWS)
+    assert index.path is None and index.n_docs == 4
 
 
-def test_load_with_a_corrupt_generation_returns_false_and_keeps_the_index_empty(tmp_path):
-    built(tmp_path / "bm25").save()
-    generation = json.loads((tmp_path / "bm25" / "manifest.json").read_text())["generation"]
-    (tmp_path / "bm25" / f"gen-{generation}" / "ids.json").write_text("[truncated")
-    reloaded = KeywordIndex(tmp_path / "bm25")
-    assert reloaded.load() is False
-    assert reloaded.n_docs == 0 and reloaded.digest == ids_digest([])
-
-
-def test_load_with_a_zero_length_array_file_returns_false(tmp_path):
-    built(tmp_path / "bm25").save()
-    generation = json.loads((tmp_path / "bm25" / "manifest.json").read_text())["generation"]
-    arrays = sorted((tmp_path / "bm25" / f"gen-{generation}" / "bm25").glob("*.npy"))
-    assert arrays, "the saved BM25 index has array files"
-    arrays[0].write_bytes(b"")
-    assert KeywordIndex(tmp_path / "bm25").load() is False
-
-
-def test_load_with_a_missing_generation_folder_returns_false(tmp_path):
-    built(tmp_path / "bm25").save()
-    (tmp_path / "bm25" / "manifest.json").write_text(json.dumps({"generation": 99, "digest": "x", "n_chunks": 4}))
-    assert KeywordIndex(tmp_path / "bm25").load() is False
-
-
-# --------------------------------------------------------------------------- ids_digest
-
-
-def test_ids_digest_does_not_depend_on_the_order_of_the_ids():
-    assert ids_digest(["a", "b", "c"]) == ids_digest(["c", "a", "b"])
-
-
-def test_ids_digest_differs_for_different_ids():
-    assert ids_digest(["a", "b"]) != ids_digest(["a", "c"])
-    assert ids_digest(["a", "b"]) != ids_digest(["a"])
-
-
-def test_ids_digest_counts_repeated_ids_it_sorts_them_but_does_not_deduplicate():
-    assert ids_digest(["a", "a", "b"]) != ids_digest(["a", "b"])
-
-
-def test_ids_digest_separates_ids_so_concatenations_differ():
-    assert ids_digest(["ab", "c"]) != ids_digest(["a", "bc"])
-
-
-def test_the_index_digest_is_the_digest_of_its_ids():
-    assert built().digest == ids_digest(IDS)
-    assert KeywordIndex().digest == ids_digest([])
+def test_the_file_is_a_plain_sqlite_database(tmp_path):
+    built(tmp_path / "bm25").close()
+    db = sqlite3.connect(tmp_path / "bm25" / FILENAME)
+    assert db.execute("SELECT count(*) FROM docs").fetchone()[0] == 4

@@ -1,0 +1,94 @@
+"""The keyword index stays in step with Chroma across kills, corruption and restarts, without full rebuilds."""
+
+import pytest
+
+from assistant.keyword import FILENAME
+from assistant.store import ChromaStore
+from tests.conftest import EXAMPLE_QUESTION, SAMPLE
+
+
+def keyword_file(a):
+    return a.index.keyword.path
+
+
+def in_step(a) -> bool:
+    return a.index.keyword.ids() == set(a.index.store.chunk_ids())
+
+
+def test_a_clean_open_does_not_read_every_chunk_id(make_assistant, tmp_path, monkeypatch):
+    make_assistant(index_dir=tmp_path / "ix").ingest([SAMPLE])
+
+    def fail(self):
+        raise AssertionError("opened by comparing every chunk id")
+
+    monkeypatch.setattr(ChromaStore, "chunk_ids", fail)
+    a = make_assistant(index_dir=tmp_path / "ix")
+    assert not a.ask(EXAMPLE_QUESTION).refused
+
+
+def test_a_write_killed_between_chroma_and_the_keyword_index_is_repaired_on_open(make_assistant, tmp_path):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.ingest([SAMPLE])
+    article_id = a.articles()[0].id
+    # what a kill leaves: Chroma has the chunks, the keyword index was marked and never updated
+    a.index.keyword.mark_dirty()
+    a.index.keyword.update(delete_articles=[article_id])
+    assert a.index.keyword.n_docs == 0
+    b = make_assistant(index_dir=tmp_path / "ix")
+    assert in_step(b) and b.index.keyword.n_docs > 0 and not b.index.keyword.dirty
+    assert b.index.keyword.search("refugees Turkey", 3)
+
+
+def test_a_count_mismatch_without_the_mark_is_repaired_on_open(make_assistant, tmp_path):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.ingest([SAMPLE])
+    a.index.keyword.update(add=[("ghost-00000", "ghost", "a chunk Chroma does not have")])
+    b = make_assistant(index_dir=tmp_path / "ix")
+    assert in_step(b) and "ghost-00000" not in b.index.keyword.ids()
+
+
+@pytest.mark.parametrize("damage", [b"garbage" * 500, b"SQLite format 3\x00" + b"\x01" * 4000])
+def test_a_corrupt_keyword_file_is_rebuilt_from_chroma_on_open(make_assistant, tmp_path, damage):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.ingest([SAMPLE])
+    path = keyword_file(a)
+    a.index.keyword.close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(FILENAME + suffix).unlink(missing_ok=True)
+    path.write_bytes(damage)
+    b = make_assistant(index_dir=tmp_path / "ix")
+    assert in_step(b) and b.index.keyword.n_docs > 0
+    assert not b.ask(EXAMPLE_QUESTION).refused
+
+
+def test_a_missing_keyword_file_is_rebuilt_from_chroma_on_open(make_assistant, tmp_path):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.ingest([SAMPLE])
+    path = keyword_file(a)
+    a.index.keyword.close()
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(FILENAME + suffix).unlink(missing_ok=True)
+    b = make_assistant(index_dir=tmp_path / "ix")
+    assert in_step(b) and b.index.keyword.n_docs > 0
+
+
+def test_adding_and_deleting_touch_only_that_articles_rows(make_assistant, tmp_path, monkeypatch):
+    from tests.conftest import ROOT
+
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.ingest([SAMPLE])
+    before = a.index.keyword.ids()
+
+    def fail(self):
+        raise AssertionError("a write read every chunk back")
+
+    monkeypatch.setattr(ChromaStore, "chunk_ids", fail)
+    monkeypatch.setattr(ChromaStore, "iter_chunks", fail)
+    fixture = sorted((ROOT / "tests" / "fixtures" / "news").glob("*.txt"))[0]
+    report = a.ingest([fixture])
+    new_id = report.files[0].article_id
+    added = a.index.keyword.ids() - before
+    assert added and all(i.startswith(new_id) for i in added)
+    a.delete(new_id)
+    assert a.index.keyword.ids() == before
+    assert not a.index.keyword.dirty
