@@ -171,8 +171,9 @@ class Assistant:
 
     # ------------------------------------------------------------------ articles
 
-    def articles(self) -> list[ArticleInfo]:
-        return self.index.articles()
+    def articles(self, offset: int = 0, limit: int | None = None) -> list[ArticleInfo]:
+        """The indexed articles (without their text), newest first; ``offset`` and ``limit`` page the list."""
+        return self.index.articles(offset, limit)
 
     def article(self, article_id: str) -> Article:
         return self.index.article(article_id)

@@ -236,10 +236,12 @@ def articles(
     index_dir: IndexDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     groups: Annotated[bool, typer.Option("--groups", help="Show near-duplicate groups (syndicated copies).")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="Show at most this many (newest first).")] = None,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many newest articles first.")] = 0,
 ) -> None:
-    """List the indexed articles (with --groups: only groups of near-copies of the same story)."""
+    """List the indexed articles, newest first (with --groups: only groups of near-copies of the same story)."""
     with _handled():
-        items = _open(index_dir).articles()
+        items = _open(index_dir).articles(offset=0 if groups else offset, limit=None if groups else limit)
     if groups:
         by_group: dict[str, list] = {}
         for a in items:

@@ -22,8 +22,8 @@ from .ingest import FileItem, discover, document_from_record, load_articles, to_
 from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
 from .news import NearDuplicates, minhash
-from .sentence_vectors import META_KEY, chunk_sentences, chunk_vector, encode_chunks, pack
-from .store import ChromaStore, read_only_message, remove_tree, reset_index
+from .sentence_vectors import META_KEY, SPANS_KEY, chunk_vector, encode_chunks, pack, pack_spans
+from .store import ChromaStore, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,6 +77,7 @@ class Index:
         self.keyword = KeywordIndex(keyword_dir(s) if writable else None)
         self.lock = threading.RLock()
         self.chunk_vectors = "sentences"  # or "encode": how chunk vectors are made at ingest (see _Batch._embed)
+        self._catalogue: tuple[str, list[ArticleInfo]] | None = None  # (keyword version, the library newest first)
         self._near: NearDuplicates | None = None
         self.repaired_chunks = 0 if self.store.read_only else self.store.repair()
         self._checked_at = 0.0
@@ -120,6 +121,7 @@ class Index:
                 # exactly one write since ours, and it says which articles: apply just that
                 self.keyword.update(add=[keyword_row(h.chunk, h.meta) for h in self.store.chunks_of(change["added"])],
                                     delete_articles=change["deleted"])
+                self._update_catalogue(change["added"], change["deleted"])
                 self._sync_keyword(check=True)  # counts still differ (a racing write): compare ids
             else:
                 self._sync_keyword()
@@ -140,6 +142,8 @@ class Index:
         if (added or deleted) and self.settings.chroma_url:
             self._generation = self.store.bump_generation(self._generation, added, deleted)
         self.keyword.commit_write()
+        if added or deleted:
+            self._update_catalogue(added, deleted)
 
     def near_duplicates(self) -> NearDuplicates:
         """MinHash LSH of the stored articles, built on the first ingest of this process from their texts
@@ -245,9 +249,25 @@ class Index:
     def is_empty(self) -> bool:
         return self.store.count()[1] == 0
 
-    def articles(self) -> list[ArticleInfo]:
+    def articles(self, offset: int = 0, limit: int | None = None) -> list[ArticleInfo]:
+        """The library, newest first; ``offset``/``limit`` page it. The list is read from Chroma once and then
+        kept up to date by this process's writes (re-read when another process changed the index)."""
         self.maybe_refresh()
-        return self.store.list_articles()
+        with self.lock:
+            version = self.keyword.version
+            if self._catalogue is None or self._catalogue[0] != version:
+                self._catalogue = (version, self.store.list_articles())
+            items = self._catalogue[1]
+        offset = max(offset, 0)
+        return items[offset : offset + limit if limit is not None else None]
+
+    def _update_catalogue(self, added: Sequence[str], deleted: Sequence[str]) -> None:
+        """Apply one write to the cached library instead of reading it all again."""
+        if self._catalogue is None:
+            return
+        gone = set(deleted) | set(added)
+        items = [a for a in self._catalogue[1] if a.id not in gone] + self.store.list_articles(list(added))
+        self._catalogue = (self.keyword.version, sorted(items, key=newest_first, reverse=True))
 
     def article(self, article_id: str) -> Article:
         return self.store.get_article(article_id)
@@ -369,13 +389,13 @@ class _Batch:
         parts, extra = [], []
         for lo in range(0, len(chunks), step):
             part = chunks[lo : lo + step]
-            per_chunk = encode_chunks(embedder, part)
+            spans, per_chunk = encode_chunks(embedder, part)
             if self.index.chunk_vectors == "encode":
                 parts.append(embedder.encode([c.text for c in part]))
             else:
-                parts.append(np.stack([chunk_vector(v, chunk_sentences(c)) if len(v) else embedder.encode_one(c.text)
-                                       for c, v in zip(part, per_chunk)]).astype(np.float32))
-            extra += [{META_KEY: pack(v)} for v in per_chunk]
+                parts.append(np.stack([chunk_vector(v, s) if len(v) else embedder.encode_one(c.text)
+                                       for c, s, v in zip(part, spans, per_chunk)]).astype(np.float32))
+            extra += [{SPANS_KEY: pack_spans(c, s), META_KEY: pack(v)} for c, s, v in zip(part, spans, per_chunk)]
             if self.progress:
                 self.progress.embedded(len(part))
         vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)

@@ -71,7 +71,7 @@ class CandidateSentences:
         spans: dict[str, list[Span]] = {}
         seen: set[tuple[str, int]] = set()
         for cand in candidates:
-            chunk_spans = spans[cand.chunk.id] = chunk_sentences(cand.chunk)
+            chunk_spans = spans[cand.chunk.id] = chunk_sentences(cand.chunk, cand.meta)
             for i, span in enumerate(chunk_spans):
                 key = (cand.chunk.article_id, span.start)
                 if key in seen or len(span.text) < 3 or not keep(span.text):

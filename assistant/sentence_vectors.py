@@ -1,14 +1,15 @@
 """Sentence vectors, computed once at ingest and kept with their chunk, so a question embeds only itself.
 
-Each chunk's metadata holds the vectors of its sentences (:func:`chunk_sentences`, in order) as base64 float16
-(768 bytes a sentence for a 384-d model). A reader takes them from there; a chunk stored without them (an index
-built before they existed) has its sentences embedded at question time instead, with the same result.
+Each chunk's metadata holds its sentence boundaries (``SPANS_KEY``: "start:end" pairs relative to the chunk) and
+the vectors of those sentences (``META_KEY``: base64 float16, 768 bytes a sentence for a 384-d model). A reader
+takes both from there, so answering a question neither splits sentences nor embeds them; a chunk stored without
+them (an index built before they existed) is split and embedded at question time instead, with the same result.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,11 +21,26 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
 
 META_KEY = "sentence_vectors"
+SPANS_KEY = "sentence_spans"
 
 
-def chunk_sentences(chunk: Chunk) -> list[Span]:
-    """The sentences of a chunk, with article offsets: the unit that gets a vector, at ingest and when read."""
+def chunk_sentences(chunk: Chunk, meta: Mapping[str, object] | None = None) -> list[Span]:
+    """The sentences of a chunk, with article offsets: the unit that gets a vector, at ingest and when read.
+    Boundaries stored in the chunk's ``meta`` are used when they fit the chunk; otherwise the text is split."""
+    stored = meta.get(SPANS_KEY) if meta else None
+    if isinstance(stored, str) and stored:
+        try:
+            pairs = [tuple(map(int, pair.split(":"))) for pair in stored.split(",")]
+        except ValueError:
+            pairs = []
+        n = len(chunk.text)
+        if pairs and all(0 <= s < e <= n for s, e in pairs):
+            return [Span(text=chunk.text[s:e], start=chunk.start + s, end=chunk.start + e) for s, e in pairs]
     return sentences(chunk.text, offset=chunk.start)
+
+
+def pack_spans(chunk: Chunk, spans: Sequence[Span]) -> str:
+    return ",".join(f"{s.start - chunk.start}:{s.end - chunk.start}" for s in spans)
 
 
 def pack(vectors: np.ndarray) -> str:
@@ -44,8 +60,8 @@ def unpack(text: object, n: int, dim: int) -> np.ndarray | None:
     return np.frombuffer(raw, dtype=np.float16).reshape(n, dim).astype(np.float32)
 
 
-def encode_chunks(embedder: Embedder, chunks: Sequence[Chunk]) -> list[np.ndarray]:
-    """The sentence vectors of each chunk; a sentence shared by overlapping chunks is embedded once."""
+def encode_chunks(embedder: Embedder, chunks: Sequence[Chunk]) -> tuple[list[list[Span]], list[np.ndarray]]:
+    """The sentences of each chunk and their vectors; a sentence shared by overlapping chunks is embedded once."""
     spans = [chunk_sentences(c) for c in chunks]
     keys: dict[tuple[str, int, int], int] = {}
     texts: list[str] = []
@@ -56,8 +72,8 @@ def encode_chunks(embedder: Embedder, chunks: Sequence[Chunk]) -> list[np.ndarra
                 keys[key] = len(texts)
                 texts.append(span.text)
     vectors = embedder.encode(texts)
-    return [vectors[[keys[(c.article_id, s.start, s.end)] for s in chunk_spans]].reshape(len(chunk_spans), -1)
-            for c, chunk_spans in zip(chunks, spans)]
+    return spans, [vectors[[keys[(c.article_id, s.start, s.end)] for s in chunk_spans]].reshape(len(chunk_spans), -1)
+                   for c, chunk_spans in zip(chunks, spans)]
 
 
 def chunk_vector(sentence_vectors: np.ndarray, spans: Sequence[Span]) -> np.ndarray:

@@ -148,6 +148,11 @@ def _open_client(index_dir: Path, chroma_url: str | None) -> tuple[Any, bool]:
         raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
 
 
+def newest_first(info: ArticleInfo) -> tuple:
+    """Sort key (reversed) of the library: publication date, then title."""
+    return info.published or date.min, info.title
+
+
 MAX_LOGGED = 200  # articles a write may name in its change record
 
 
@@ -336,9 +341,14 @@ class ChromaStore:
     def count(self) -> tuple[int, int]:
         return self.articles.count(), self.chunks.count()
 
-    def list_articles(self) -> list[ArticleInfo]:
-        infos = [self._info(i, meta) for i, meta in self._iter_meta(self.articles)]
-        return sorted(infos, key=lambda a: (a.published or date.min, a.title), reverse=True)
+    def list_articles(self, article_ids: Sequence[str] | None = None) -> list[ArticleInfo]:
+        """Every article (or those of ``article_ids``), newest first (see ``newest_first``)."""
+        if article_ids is None:
+            infos = [self._info(i, meta) for i, meta in self._iter_meta(self.articles)]
+        else:
+            got = self.articles.get(ids=list(article_ids), include=["metadatas"]) if article_ids else {"ids": []}
+            infos = [self._info(i, m) for i, m in zip(got["ids"], got.get("metadatas") or [])]
+        return sorted(infos, key=newest_first, reverse=True)
 
     def get_article(self, article_id: str) -> Article:
         got = self.articles.get(ids=[article_id], include=["documents", "metadatas"])

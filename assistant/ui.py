@@ -391,17 +391,29 @@ def _matches(a: ArticleInfo, query: str | None) -> bool:
     return not q or q in f"{a.title} {a.source or ''} {a.url or ''} {a.published or ''} {_file_of(a.path)}".lower()
 
 
-def library_rows(articles: list[ArticleInfo], query: str | None = "") -> list[list[Any]]:
+LIBRARY_PAGE = 500  # rows the library table and the article list show; the filter box finds the others
+
+
+def _matching(articles: list[ArticleInfo], query: str | None, limit: int) -> tuple[list[ArticleInfo], int]:
+    """The first ``limit`` articles that match, and how many match in all."""
+    found = [a for a in articles if _matches(a, query)]
+    return found[:limit], len(found)
+
+
+def library_rows(articles: list[ArticleInfo], query: str | None = "", limit: int = LIBRARY_PAGE) -> list[list[Any]]:
+    shown, total = _matching(articles, query, limit)
     rows = []
-    for a in articles:
-        if _matches(a, query):
-            added = a.ingested_at.date().isoformat() if a.ingested_at else ""
-            rows.append([a.title, site_of(a.source, a.url) or "—", _date(a.published), added, _file_of(a.path)])
+    for a in shown:
+        added = a.ingested_at.date().isoformat() if a.ingested_at else ""
+        rows.append([a.title, site_of(a.source, a.url) or "—", _date(a.published), added, _file_of(a.path)])
+    if total > len(shown):
+        rows.append([f"… and {total - len(shown):,} more: type in the filter box to find them", "", "", "", ""])
     return rows
 
 
-def article_choices(articles: list[ArticleInfo], query: str | None = "") -> list[tuple[str, str]]:
-    return [(f"{_short(a.title, 90)} ({_date(a.published)})", a.id) for a in articles if _matches(a, query)]
+def article_choices(articles: list[ArticleInfo], query: str | None = "", limit: int = LIBRARY_PAGE) -> list[tuple[str, str]]:
+    shown, _ = _matching(articles, query, limit)
+    return [(f"{_short(a.title, 90)} ({_date(a.published)})", a.id) for a in shown]
 
 
 def exchange_messages(exchange: dict[str, Any]) -> list[dict[str, str]]:

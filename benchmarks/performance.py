@@ -1,7 +1,10 @@
 """Ingest throughput vs raw encoding, warm ask latency, index size, cold start (real packaged model, CPU).
 
 Articles: the RGB dev passages (en_fact positives + negatives and the negative-rejection passages), each one
-small article (≥ 900 articles). Questions: the 121 RGB dev queries.
+small article (≥ 900 articles). Questions: the 121 RGB dev queries. Raw encode: the default embedder's
+``encode`` on exactly the texts ingest embeds (each chunk's sentences, a sentence shared by two chunks once).
+Cold: a new process, for ``import`` + ``Assistant(...)``, the first answer in Python, and ``assistant ask`` on
+the command line.
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ def main() -> None:
     # raw encode of exactly the chunk texts the pipeline will embed
     from assistant.errors import IngestError
 
-    # exactly the chunk texts ingest embeds: one per unique article (duplicates are skipped by ingest)
-    texts, seen = [], set()
+    # exactly the texts ingest embeds: the sentences of each unique article's chunks (duplicates are skipped)
+    from assistant.sentence_vectors import chunk_sentences
+
+    texts, seen, n_chunk_texts = [], set(), 0
     for d in docs:
         try:
             article = to_article(RawDocument(**d))
@@ -48,11 +53,13 @@ def main() -> None:
             continue
         if article.id not in seen:
             seen.add(article.id)
-            texts += [c.text for c in chunk_article(article)]
+            chunks = chunk_article(article)
+            n_chunk_texts += len(chunks)
+            texts += list(dict.fromkeys(s.text for c in chunks for s in chunk_sentences(c)))
     raw_runs, ingest_runs = [], []
     for _ in range(2):  # best of two for both, so that neither side is measured in a noisy moment
         t = time.perf_counter()
-        embedder.model.encode(texts, batch_size=64, show_progress_bar=False)
+        embedder.encode(texts)
         raw_runs.append(time.perf_counter() - t)
         index = Path(tempfile.mkdtemp()) / "index"
         a = Assistant(index_dir=index, embedder=embedder)
@@ -80,29 +87,38 @@ def main() -> None:
                                           cwd=ROOT).stdout.split())) for _ in range(3)]
     cold_open = statistics.median(c[0] for c in cold)
     cold_first = statistics.median(c[1] for c in cold)
+    cli = [str(Path(sys.executable).parent / "assistant"), "ask", "How many refugees does Turkey shelter?",
+           "--index-dir", str(index)]
+    cli_runs = []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(cli, capture_output=True, env=env, cwd=ROOT)
+        cli_runs.append(time.perf_counter() - t)
+    cold_cli = statistics.median(cli_runs)
 
     result = {
         "articles": n_articles, "chunks": n_chunks, "ingest_s": ingest_s, "raw_encode_s": raw_s,
-        "articles_per_s": n_articles / ingest_s, "chunks_per_s": n_chunks / ingest_s, "raw_chunks_per_s": len(texts) / raw_s,
-        "ratio": (n_chunks / ingest_s) / (len(texts) / raw_s), "p50_ms": pct(latencies, 0.5), "p95_ms": pct(latencies, 0.95),
+        "articles_per_s": n_articles / ingest_s, "chunks_per_s": n_chunks / ingest_s, "raw_texts": len(texts),
+        "ratio": raw_s / ingest_s, "embedder": type(embedder).__name__, "cold_cli_s": cold_cli, "p50_ms": pct(latencies, 0.5), "p95_ms": pct(latencies, 0.95),
         "questions": len(latencies), "size_mb": size / 2**20, "mb_per_1000_chunks": size / 2**20 / n_chunks * 1000,
         "cold_open_s": cold_open, "cold_first_answer_s": cold_first, "stages_ms": stages,
     }
     print(json.dumps(result, indent=2))
     body = f"""## Speed and size (real model: all-MiniLM-L6-v2 on CPU)
 
-Articles: {n_articles} RGB dev passages as small articles ({n_chunks} chunks). Questions: the {len(latencies)} RGB dev queries.
+Articles: {n_articles} RGB dev passages as small articles ({n_chunks} chunks). Questions: the {len(latencies)} RGB dev queries. Embedder: {result['embedder']} (all-MiniLM-L6-v2).
 
 | measure | value | target |
 | --- | --- | --- |
 | ingest throughput (best of 2, fresh index each) | {result['articles_per_s']:.1f} articles/s, {result['chunks_per_s']:.1f} chunks/s ({ingest_s:.1f} s) | |
-| raw `SentenceTransformer.encode` on the same chunk texts (best of 2) | {result['raw_chunks_per_s']:.1f} chunks/s ({raw_s:.1f} s) | |
-| ingest / raw encode | **{result['ratio']:.2f}×** | ≥ 0.8× |
-| warm `ask` latency p50 / p95 | **{result['p50_ms']:.0f} ms** / {result['p95_ms']:.0f} ms | p50 ≤ 150 ms |
+| raw `encode` of the same texts: {len(texts)} sentences (best of 2) | {raw_s:.1f} s | |
+| ingest / raw encode (time of raw encode / time of ingest) | **{result['ratio']:.2f}×** | ≥ 0.95× |
+| warm `ask` latency p50 / p95 | **{result['p50_ms']:.0f} ms** / {result['p95_ms']:.0f} ms | p50 ≤ 50 ms, p95 ≤ 100 ms |
 | median per stage (embed / retrieve / rerank / answer) | {stages['embed']:.0f} / {stages['retrieve']:.0f} / {stages['rerank']:.0f} / {stages['answer']:.0f} ms | |
 | index size on disk | {result['size_mb']:.1f} MB, **{result['mb_per_1000_chunks']:.1f} MB per 1,000 chunks** | |
 | cold start: `import` + `Assistant(...)` on this index, new process | {cold_open:.2f} s | |
-| cold start: first answer (loads the model) | {cold_first:.2f} s | |
+| cold start: first answer (loads the model) | {cold_first:.2f} s | open + first answer ≤ 2 s |
+| cold `assistant ask` on the command line (whole process) | {cold_cli:.2f} s | ≤ 3 s |
 """
     from _results import update_section
 

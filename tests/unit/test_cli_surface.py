@@ -233,3 +233,13 @@ def test_an_unreachable_chroma_server_gives_the_right_port(runner, index, monkey
     result = runner.invoke(app, ["stats"], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert f"--port {port}" in result.output and "(ValueError)" not in result.output
+
+
+def test_articles_pages_with_limit_and_offset(runner, index):
+    fixtures = sorted((ROOT / "tests" / "fixtures" / "news").glob("*.txt"))[:5]
+    ingest(runner, *fixtures)
+    everything = json.loads(runner.invoke(app, ["articles", "--json"]).output)
+    page = json.loads(runner.invoke(app, ["articles", "--json", "--limit", "2", "--offset", "1"]).output)
+    assert len(everything) == 5 and page == everything[1:3]
+    bad = runner.invoke(app, ["articles", "--limit", "-1"])
+    assert bad.exit_code != 0 and "greater than or equal to 0" in bad.output

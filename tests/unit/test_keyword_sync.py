@@ -92,3 +92,25 @@ def test_adding_and_deleting_touch_only_that_articles_rows(make_assistant, tmp_p
     a.delete(new_id)
     assert a.index.keyword.ids() == before
     assert not a.index.keyword.dirty
+
+
+def test_articles_are_paged_newest_first_and_kept_current_without_rereading(make_assistant, tmp_path, monkeypatch):
+    from tests.conftest import ROOT
+
+    a = make_assistant(index_dir=tmp_path / "ix")
+    fixtures = sorted((ROOT / "tests" / "fixtures" / "news").glob("*.txt"))
+    a.ingest(fixtures[:6])
+    everything = a.articles()
+    assert len(everything) == 6
+    assert a.articles(offset=2, limit=2) == everything[2:4]
+    assert a.articles(offset=10) == [] and a.articles(limit=0) == []
+    reads = []
+    real = ChromaStore.list_articles
+    monkeypatch.setattr(ChromaStore, "list_articles", lambda self, ids=None: reads.append(ids) or real(self, ids))
+    report = a.ingest([fixtures[6]])
+    new_id = report.files[0].article_id
+    assert new_id in {x.id for x in a.articles()} and len(a.articles()) == 7
+    a.delete(new_id)
+    assert new_id not in {x.id for x in a.articles()} and len(a.articles()) == 6
+    assert None not in reads  # each write updated the cached list; nothing read the whole library again
+    assert a.articles() == everything

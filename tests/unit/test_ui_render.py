@@ -147,3 +147,16 @@ def test_samples_are_articles_only(tmp_path, monkeypatch):
         (tmp_path / name).write_text("x")
     monkeypatch.setattr(ui, "SAMPLES_DIR", tmp_path)
     assert [p.name for p in ui.sample_files()] == ["page.html", "story.txt"]
+
+
+def test_a_large_library_shows_one_page_and_says_how_many_more():
+    from datetime import date
+
+    from assistant.models import ArticleInfo
+    from assistant.ui import article_choices
+
+    items = [ArticleInfo(id=f"id{i:05d}", title=f"Report {i}", published=date(2020, 1, 1)) for i in range(1234)]
+    rows = library_rows(items, limit=500)
+    assert len(rows) == 501 and rows[-1][0] == "… and 734 more: type in the filter box to find them"
+    assert len(article_choices(items, limit=500)) == 500
+    assert [r[0] for r in library_rows(items, "Report 1233", limit=500)] == ["Report 1233"]  # the filter reaches all
