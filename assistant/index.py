@@ -22,7 +22,7 @@ from .ingest import FileItem, discover, document_from_record, load_articles, to_
 from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
 from .news import NearDuplicates, minhash
-from .sentence_vectors import META_KEY, SPANS_KEY, chunk_vector, encode_chunks, pack, pack_spans
+from .sentence_vectors import Stored, chunk_vector, encode_chunks, pack
 from .store import ChromaStore, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
@@ -55,9 +55,10 @@ def reset(settings: Settings) -> list[str]:
     return removed
 
 
-def keyword_row(chunk: Chunk, meta: Mapping[str, Any]) -> tuple[str, str, str]:
-    """What the keyword index holds for a chunk: its id, its article's id, and its article's title + its text."""
-    return chunk.id, chunk.article_id, f"{meta.get('title') or ''}\n{chunk.text}"
+def keyword_row(chunk: Chunk, meta: Mapping[str, Any], stored: Stored | None = None) -> tuple:
+    """What the keyword index holds for a chunk: its id, its article's id, its article's title + its text, and
+    (when known) its sentences and their vectors."""
+    return chunk.id, chunk.article_id, f"{meta.get('title') or ''}\n{chunk.text}", stored
 
 
 def _writable(folder: Path) -> bool:
@@ -356,8 +357,8 @@ class _Batch:
             article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
             near.add(article.id, signature, article.group)
             items.append((article, chunks))
-        vectors, extra = self._embed([c for _, chunks in items for c in chunks])
-        store.add_articles(items, vectors, extra)
+        vectors, stored = self._embed([c for _, chunks in items for c in chunks])
+        store.add_articles(items, vectors)
         replaced: list[str] = []
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
@@ -368,14 +369,17 @@ class _Batch:
             report.chunks += len(chunks)
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))
-        self.index.keyword.update(add=[keyword_row(c, {"title": a.title}) for a, chunks in items for c in chunks],
+        titles = {a.id: a.title for a, _ in items}
+        self.index.keyword.update(add=[keyword_row(c, {"title": titles[c.article_id]}, s)
+                                       for c, s in zip((c for _, chunks in items for c in chunks), stored)],
                                   delete_articles=replaced)
         self.changes[0].extend(a.id for a, _ in items)
         self.changes[1].extend(replaced)
         self.pending, self.n_chars = [], 0
 
-    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[dict[str, str]]]:
-        """Chunk vectors and, for each chunk, its packed sentence vectors (kept in its metadata), embedded in
+    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[Stored]]:
+        """Chunk vectors and, for each chunk, its packed sentences and their vectors (kept with its keyword row),
+        embedded in
         one call, or with a progress tracker in slices of 128+ chunks, each reported to the progress tracker once embedded.
 
         With ``Index.chunk_vectors == "sentences"`` (the default) only sentences are embedded and a chunk's vector
@@ -386,7 +390,7 @@ class _Batch:
             self.progress.chunked(len(chunks))
         step = max(128, self.index.settings.embed_batch_size) if self.progress else max(len(chunks), 1)
         embedder = self.index.embedder
-        parts, extra = [], []
+        parts, stored = [], []
         for lo in range(0, len(chunks), step):
             part = chunks[lo : lo + step]
             spans, per_chunk = encode_chunks(embedder, part)
@@ -395,11 +399,11 @@ class _Batch:
             else:
                 parts.append(np.stack([chunk_vector(v, s) if len(v) else embedder.encode_one(c.text)
                                        for c, s, v in zip(part, spans, per_chunk)]).astype(np.float32))
-            extra += [{SPANS_KEY: pack_spans(c, s), META_KEY: pack(v)} for c, s, v in zip(part, spans, per_chunk)]
+            stored += [pack(c, s, v) for c, s, v in zip(part, spans, per_chunk)]
             if self.progress:
                 self.progress.embedded(len(part))
         vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-        return vectors, extra
+        return vectors, stored
 
 
 class _ChunkProgress:

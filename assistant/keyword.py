@@ -1,9 +1,10 @@
 """The keyword index: BM25 over chunk texts in SQLite FTS5, updated in place, beside the Chroma index.
 
 One file, ``<folder>/keyword.sqlite``: an FTS5 table of the chunks' stemmed terms (``textutil.terms``, so keyword
-search and the readers' term overlap share one vocabulary), a table mapping its rows to chunk and article ids,
-and a ``meta`` table. Adding or deleting an article touches only its rows, in one transaction, so a change costs
-milliseconds at any size and a kill mid-write rolls back. Document frequencies for IDF come from FTS5's own
+search and the readers' term overlap share one vocabulary), a table mapping its rows to chunk and article ids
+that also caches each chunk's sentence boundaries and vectors (``sentence_vectors``), and a ``meta`` table.
+Adding or deleting an article touches only its rows, in one transaction, so a change costs milliseconds at any
+size and a kill mid-write rolls back. Document frequencies for IDF come from FTS5's own
 vocabulary table.
 
 The index is a cache of the Chroma collection, never a second source of truth: the ``Index`` marks it ``dirty``
@@ -27,10 +28,10 @@ from .textutil import terms
 log = logging.getLogger(__name__)
 
 FILENAME = "keyword.sqlite"
-SCHEMA = 1
+SCHEMA = "2"
 _PLAIN = re.compile(r"^[0-9a-z]+$")
 
-Row = tuple[str, str, str]  # (chunk id, article id, text)
+Row = tuple  # (chunk id, article id, text) or (chunk id, article id, text, (sentence bounds, sentence vectors))
 
 
 def token(term: str) -> str:
@@ -68,8 +69,11 @@ class KeywordIndex:
         _remove_old_format(self.folder)
         try:
             db = self._connect(str(self.path))
-            db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             db.execute("SELECT count(*) FROM docs").fetchone()
+            if found[0] != SCHEMA:
+                db.close()
+                raise sqlite3.DatabaseError(f"schema {found[0]}, expected {SCHEMA}")
             return db
         except sqlite3.DatabaseError as exc:  # not a database, truncated, or an old schema: it is only a cache
             log.warning("keyword index %s unreadable (%s); it will be rebuilt from Chroma", self.path, exc)
@@ -87,7 +91,7 @@ class KeywordIndex:
             db.execute("BEGIN")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, "
-                       "article_id TEXT NOT NULL)")
+                       "article_id TEXT NOT NULL, bounds TEXT, vectors BLOB)")
             db.execute("CREATE INDEX IF NOT EXISTS docs_article ON docs(article_id)")
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, tokenize='unicode61 remove_diacritics 0')")
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row')")
@@ -155,6 +159,29 @@ class KeywordIndex:
                 " AS f JOIN docs AS d ON d.rowid = f.rowid ORDER BY f.rank", (match, k)).fetchall()
         return [(chunk_id, float(score)) for chunk_id, score in rows]
 
+    # ------------------------------------------------------------------ cached sentence vectors
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """The stored (sentence bounds, sentence vectors) of these chunks, where there are any."""
+        ids = list(dict.fromkeys(chunk_ids))
+        out: dict[str, tuple[str, bytes]] = {}
+        with self._lock:
+            for lo in range(0, len(ids), 500):
+                part = ids[lo : lo + 500]
+                out.update((c, (b, v)) for c, b, v in self._db.execute(
+                    f"SELECT chunk_id, bounds, vectors FROM docs WHERE vectors IS NOT NULL AND chunk_id IN "
+                    f"({','.join('?' * len(part))})", part))
+        return out
+
+    def save_sentence_vectors(self, stored: dict[str, tuple[str, bytes]]) -> None:
+        """Cache sentence vectors computed at question time (chunks not in the index are ignored)."""
+        with self._lock:
+            try:
+                self._db.executemany("UPDATE docs SET bounds = ?, vectors = ? WHERE chunk_id = ?",
+                                     [(b, v, c) for c, (b, v) in stored.items()])
+            except sqlite3.OperationalError as exc:  # busy or read-only: they are recomputed next time
+                log.warning("could not cache sentence vectors: %s", exc)
+
     # ------------------------------------------------------------------ writes
 
     def _write(self, body: Callable[[sqlite3.Connection], None], clean: bool, bump: bool = True) -> None:
@@ -194,8 +221,10 @@ class KeywordIndex:
     def _insert(self, db: sqlite3.Connection, rows: Iterable[Row]) -> None:
         rows = list(rows)
         self._delete_rowids(db, self._rowids(db, "chunk_id", [r[0] for r in rows]))
-        for chunk_id, article_id, text in rows:
-            rowid = db.execute("INSERT INTO docs (chunk_id, article_id) VALUES (?, ?)", (chunk_id, article_id)).lastrowid
+        for chunk_id, article_id, text, *cached in rows:
+            bounds, vectors = cached[0] if cached and cached[0] else (None, None)
+            rowid = db.execute("INSERT INTO docs (chunk_id, article_id, bounds, vectors) VALUES (?, ?, ?, ?)",
+                               (chunk_id, article_id, bounds, vectors)).lastrowid
             db.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (rowid, _tokens(text)))
 
     def update(self, add: Iterable[Row] = (), delete_articles: Sequence[str] = (), clean: bool = False) -> None:

@@ -36,7 +36,7 @@ from .features import (
 from .models import Span
 from .question import QueryInfo, answers_kind
 from .records import Candidate, ScoredSentence
-from .sentence_vectors import META_KEY, chunk_sentences, cosines, unpack
+from .sentence_vectors import for_chunks, split
 from .textutil import numbers, terms
 
 if TYPE_CHECKING:
@@ -59,34 +59,41 @@ class Reader(ABC):
 
 @dataclass
 class CandidateSentences:
-    """The sentences of the candidate chunks, each once (overlapping chunks share sentences): ``items`` holds
-    (sentence, its candidate, its index in the chunk); ``spans`` every sentence of each chunk (for neighbours)."""
+    """The sentences of the candidate chunks, each once (overlapping chunks share sentences), with their vectors:
+    ``items`` holds (sentence, its candidate, its index in the chunk); ``spans`` every sentence of each chunk (for
+    neighbours); ``vectors`` each chunk's sentence vectors (stored at ingest, or embedded now)."""
 
     items: list[tuple[Span, Candidate, int]]
     spans: dict[str, list[Span]]
+    vectors: dict[str, np.ndarray]
 
     @classmethod
-    def of(cls, candidates: Sequence[Candidate], keep: Callable[[str], bool] = lambda text: True) -> CandidateSentences:
+    def of(cls, candidates: Sequence[Candidate], embedder: Embedder | None = None, keyword: KeywordIndex | None = None,
+           keep: Callable[[str], bool] = lambda text: True) -> CandidateSentences:
+        """Without an embedder: the sentences only (``vectors`` empty), for readers that do not use vectors."""
+        chunks = [c.chunk for c in candidates]
+        if embedder is None:
+            found = {c.id: (split(c), None) for c in chunks}
+        else:
+            found = for_chunks(embedder, chunks, keyword.sentence_vectors([c.id for c in chunks]) if keyword else {},
+                               save=keyword.save_sentence_vectors if keyword else None)
         items: list[tuple[Span, Candidate, int]] = []
-        spans: dict[str, list[Span]] = {}
         seen: set[tuple[str, int]] = set()
         for cand in candidates:
-            chunk_spans = spans[cand.chunk.id] = chunk_sentences(cand.chunk, cand.meta)
-            for i, span in enumerate(chunk_spans):
+            for i, span in enumerate(found[cand.chunk.id][0]):
                 key = (cand.chunk.article_id, span.start)
                 if key in seen or len(span.text) < 3 or not keep(span.text):
                     continue
                 seen.add(key)
                 items.append((span, cand, i))
-        return cls(items, spans)
+        return cls(items, {k: v[0] for k, v in found.items()},
+                   {k: v[1] for k, v in found.items() if v[1] is not None})
 
-    def cosines(self, embedder: Embedder, q_vec: np.ndarray) -> np.ndarray:
-        """Cosine of each sentence to the question: vectors stored at ingest, or embedded now where missing."""
-        stored = {}
-        for _, cand, _ in self.items:
-            if cand.chunk.id not in stored:
-                stored[cand.chunk.id] = unpack(cand.meta.get(META_KEY), len(self.spans[cand.chunk.id]), len(q_vec))
-        return cosines(embedder, q_vec, self.items, stored)
+    def cosines(self, q_vec: np.ndarray) -> np.ndarray:
+        """Cosine of each sentence to the question."""
+        if not self.items:
+            return np.zeros(0, dtype=np.float32)
+        return np.array([float(self.vectors[cand.chunk.id][i] @ q_vec) for _, cand, i in self.items], dtype=np.float32)
 
 
 # Weights of the sentence score, fitted on the RGB dev sets (benchmarks/tune.py).
@@ -110,11 +117,11 @@ class SimilarityReader(Reader):
         self.keyword = keyword
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
-        found = CandidateSentences.of(candidates)
+        found = CandidateSentences.of(candidates, self.embedder, self.keyword)
         items = [(span, cand) for span, cand, _ in found.items]
         if not items:
             return []
-        cos = found.cosines(self.embedder, q_vec)
+        cos = found.cosines(q_vec)
         weights = {t: self.keyword.idf(t) for t in info.terms}
         total = sum(weights.values()) or 1.0
         context_terms = {c.chunk.id: set(terms(f"{c.meta.get('title', '')} {c.chunk.text}")) for c in candidates}
@@ -187,7 +194,7 @@ class FeatureReader(Reader):
 
     def featurize(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]):
         """(sentences with their candidate, feature rows), furniture left out."""
-        found = CandidateSentences.of(candidates, keep=lambda text: not is_furniture(text))
+        found = CandidateSentences.of(candidates, self.embedder, self.keyword, keep=lambda text: not is_furniture(text))
         if not found.items:
             return [], []
         items = [(span, cand) for span, cand, _ in found.items]
@@ -195,7 +202,7 @@ class FeatureReader(Reader):
         for _, cand, i in found.items:
             spans = found.spans[cand.chunk.id]
             neighbours.append((spans[i - 1].text if i else "", spans[i + 1].text if i + 1 < len(spans) else ""))
-        cos = found.cosines(self.embedder, q_vec)
+        cos = found.cosines(q_vec)
         chunk_cos: dict[str, list[float]] = {}
         for (span, cand), c in zip(items, cos):
             chunk_cos.setdefault(cand.chunk.id, []).append(float(c))

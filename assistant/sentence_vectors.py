@@ -1,15 +1,15 @@
-"""Sentence vectors, computed once at ingest and kept with their chunk, so a question embeds only itself.
+"""Sentence vectors, computed once at ingest and kept beside their chunk, so a question embeds only itself.
 
-Each chunk's metadata holds its sentence boundaries (``SPANS_KEY``: "start:end" pairs relative to the chunk) and
-the vectors of those sentences (``META_KEY``: base64 float16, 768 bytes a sentence for a 384-d model). A reader
-takes both from there, so answering a question neither splits sentences nor embeds them; a chunk stored without
-them (an index built before they existed) is split and embedded at question time instead, with the same result.
+For each chunk the local keyword database (``keyword.KeywordIndex``) keeps its sentence boundaries ("start:end"
+pairs relative to the chunk) and the vectors of those sentences (float16 bytes, 768 a sentence for a 384-d
+model), written in the same transaction as the chunk's keyword row. They are a cache, like the keyword index:
+a chunk without them (synced from a Chroma server that another process wrote to, or after the keyword file was
+rebuilt) has its sentences split and embedded the first time a question reads it, and stored then.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,49 +20,38 @@ from .models import Chunk, Span
 if TYPE_CHECKING:
     from .embeddings import Embedder
 
-META_KEY = "sentence_vectors"
-SPANS_KEY = "sentence_spans"
+Stored = tuple[str, bytes]  # (packed boundaries, packed vectors) of one chunk
 
 
-def chunk_sentences(chunk: Chunk, meta: Mapping[str, object] | None = None) -> list[Span]:
-    """The sentences of a chunk, with article offsets: the unit that gets a vector, at ingest and when read.
-    Boundaries stored in the chunk's ``meta`` are used when they fit the chunk; otherwise the text is split."""
-    stored = meta.get(SPANS_KEY) if meta else None
-    if isinstance(stored, str) and stored:
-        try:
-            pairs = [tuple(map(int, pair.split(":"))) for pair in stored.split(",")]
-        except ValueError:
-            pairs = []
-        n = len(chunk.text)
-        if pairs and all(0 <= s < e <= n for s, e in pairs):
-            return [Span(text=chunk.text[s:e], start=chunk.start + s, end=chunk.start + e) for s, e in pairs]
+def split(chunk: Chunk) -> list[Span]:
+    """The sentences of a chunk, with article offsets: the unit that gets a vector."""
     return sentences(chunk.text, offset=chunk.start)
 
 
-def pack_spans(chunk: Chunk, spans: Sequence[Span]) -> str:
-    return ",".join(f"{s.start - chunk.start}:{s.end - chunk.start}" for s in spans)
+def pack(chunk: Chunk, spans: Sequence[Span], vectors: np.ndarray) -> Stored:
+    bounds = ",".join(f"{s.start - chunk.start}:{s.end - chunk.start}" for s in spans)
+    return bounds, np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
 
 
-def pack(vectors: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
-
-
-def unpack(text: object, n: int, dim: int) -> np.ndarray | None:
-    """The ``n`` stored vectors, or None when there are none or they do not fit (another model, another split)."""
-    if not isinstance(text, str) or not text:
+def unpack(chunk: Chunk, stored: Stored | None, dim: int) -> tuple[list[Span], np.ndarray] | None:
+    """A chunk's stored sentences and vectors, or None when there are none or they do not fit the chunk (another
+    model's vectors, a damaged row)."""
+    if not stored or not isinstance(stored[0], str) or not isinstance(stored[1], (bytes, memoryview)):
         return None
     try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
+        pairs = [tuple(map(int, pair.split(":"))) for pair in stored[0].split(",")] if stored[0] else []
     except ValueError:
         return None
-    if len(raw) != n * dim * 2:
+    n = len(chunk.text)
+    if not pairs or not all(0 <= s < e <= n for s, e in pairs) or len(stored[1]) != len(pairs) * dim * 2:
         return None
-    return np.frombuffer(raw, dtype=np.float16).reshape(n, dim).astype(np.float32)
+    spans = [Span(text=chunk.text[s:e], start=chunk.start + s, end=chunk.start + e) for s, e in pairs]
+    return spans, np.frombuffer(stored[1], dtype=np.float16).reshape(len(pairs), dim).astype(np.float32)
 
 
 def encode_chunks(embedder: Embedder, chunks: Sequence[Chunk]) -> tuple[list[list[Span]], list[np.ndarray]]:
     """The sentences of each chunk and their vectors; a sentence shared by overlapping chunks is embedded once."""
-    spans = [chunk_sentences(c) for c in chunks]
+    spans = [split(c) for c in chunks]
     keys: dict[tuple[str, int, int], int] = {}
     texts: list[str] = []
     for chunk, chunk_spans in zip(chunks, spans):
@@ -72,8 +61,8 @@ def encode_chunks(embedder: Embedder, chunks: Sequence[Chunk]) -> tuple[list[lis
                 keys[key] = len(texts)
                 texts.append(span.text)
     vectors = embedder.encode(texts)
-    return spans, [vectors[[keys[(c.article_id, s.start, s.end)] for s in chunk_spans]].reshape(len(chunk_spans), -1)
-                   for c, chunk_spans in zip(chunks, spans)]
+    return spans, [vectors[[keys[(c.article_id, s.start, s.end)] for s in chunk_spans]] if chunk_spans
+                   else np.zeros((0, embedder.dim), dtype=np.float32) for c, chunk_spans in zip(chunks, spans)]
 
 
 def chunk_vector(sentence_vectors: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
@@ -84,18 +73,24 @@ def chunk_vector(sentence_vectors: np.ndarray, spans: Sequence[Span]) -> np.ndar
     return v / (float(np.linalg.norm(v)) or 1.0)
 
 
-def cosines(embedder: Embedder, q_vec: np.ndarray, items: Sequence[tuple[Span, object, int]],
-            stored: dict[str, np.ndarray | None]) -> np.ndarray:
-    """Cosine of the question to each (sentence, candidate, index in its chunk): stored vectors where the chunk
-    has them (``stored``: chunk id -> vectors or None), the rest embedded now in one call."""
-    out = np.zeros(len(items), dtype=np.float32)
-    missing = []
-    for row, (span, cand, i) in enumerate(items):
-        vectors = stored.get(cand.chunk.id)
-        if vectors is not None:
-            out[row] = float(vectors[i] @ q_vec)
+def for_chunks(embedder: Embedder, chunks: Sequence[Chunk], stored: dict[str, Stored],
+               save=None) -> dict[str, tuple[list[Span], np.ndarray]]:
+    """Sentences and their vectors for each chunk: from ``stored`` where they fit, the rest split and embedded
+    now (in one call) and handed to ``save({chunk id: Stored})`` so the next question finds them."""
+    out: dict[str, tuple[list[Span], np.ndarray]] = {}
+    missing: list[Chunk] = []
+    for chunk in chunks:
+        if chunk.id in out:
+            continue
+        found = unpack(chunk, stored.get(chunk.id), embedder.dim)
+        if found is None:
+            missing.append(chunk)
         else:
-            missing.append(row)
+            out[chunk.id] = found
     if missing:
-        out[missing] = embedder.encode([items[r][0].text for r in missing]) @ q_vec
+        spans, vectors = encode_chunks(embedder, missing)
+        for chunk, s, v in zip(missing, spans, vectors):
+            out[chunk.id] = (s, v)
+        if save is not None:
+            save({c.id: pack(c, s, v) for c, s, v in zip(missing, spans, vectors)})
     return out

@@ -231,11 +231,10 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
-                     extra: Sequence[dict[str, Any]] | None = None) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
-        ``vectors`` holds the chunk vectors of all items, in order; ``extra``, if given, more metadata per chunk.
+        ``vectors`` holds the chunk vectors of all items, in order.
         """
         ids, docs, metas = [], [], []
         records: list[tuple[Article, np.ndarray, int]] = []
@@ -252,8 +251,7 @@ class ChromaStore:
             for c in chunks:
                 ids.append(c.id)
                 docs.append(c.text)
-                metas.append({**base, "start": c.start, "end": c.end, "index": c.index,
-                              **(extra[len(metas)] if extra else {})})
+                metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
             part = vectors[offset : offset + len(chunks)]
             centroid = part.mean(axis=0) if len(part) else np.zeros(self.dim, dtype=np.float32)
             records.append((article, centroid / (float(np.linalg.norm(centroid)) or 1.0), len(chunks)))
@@ -380,10 +378,12 @@ class ChromaStore:
         ]
 
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
-        if not ids:
-            return []
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: ChunkHit(self._chunk(i, d, m), 0.0, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id: dict[str, ChunkHit] = {}
+        ids = list(ids)
+        for lo in range(0, len(ids), 1000):  # SQLite caps the variables of one statement
+            got = self.chunks.get(ids=ids[lo : lo + 1000], include=["documents", "metadatas"])
+            by_id.update((i, ChunkHit(self._chunk(i, d, m), 0.0, m))
+                         for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
         return [by_id[i] for i in ids if i in by_id]
 
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:

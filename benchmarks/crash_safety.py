@@ -53,6 +53,17 @@ def check(index: Path) -> dict:
     }
 
 
+# deletes every article, one by one, printing each id once its delete returned
+DELETER = """
+import sys
+from assistant import Assistant
+a = Assistant(index_dir=sys.argv[1])
+for info in a.articles():
+    a.delete(info.id)
+    print(info.id, flush=True)
+"""
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp())
     corpus = work / "corpus"
@@ -81,24 +92,44 @@ def main() -> None:
               and final["chunks_without_article"] == 0 and final["articles_with_wrong_chunk_count"] == 0
               and final["bm25_in_step"] and report["added"] + report["skipped"] == N_ARTICLES
               and report["skipped"] == after_kill["articles"])
+        # then a kill while articles are being deleted one by one (Chroma and the keyword index each change)
+        delete_delay = rng.uniform(0.5, 6.0)
+        proc = subprocess.Popen([sys.executable, "-c", DELETER, str(index)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(delete_delay)
+        proc.send_signal(signal.SIGKILL)
+        deleted_out, _ = proc.communicate()
+        after_delete = check(index)
+        confirmed = len(deleted_out.split())  # deletes that returned before the kill
+        delete_ok = (after_delete["chunks_without_article"] == 0 and after_delete["articles_with_wrong_chunk_count"] == 0
+                     and after_delete["bm25_in_step"]
+                     and N_ARTICLES - confirmed - 1 <= after_delete["articles"] <= N_ARTICLES - confirmed)
+        ok = ok and delete_ok
         rows.append({"run": run + 1, "kill_after_s": round(delay, 1), "killed": killed, "after_kill": after_kill,
-                     "rerun_added": report["added"], "rerun_skipped": report["skipped"], "final": final, "ok": ok})
+                     "rerun_added": report["added"], "rerun_skipped": report["skipped"], "final": final,
+                     "delete_kill_after_s": round(delete_delay, 1), "deletes_confirmed": confirmed,
+                     "after_delete": after_delete, "delete_ok": delete_ok, "ok": ok})
         print(json.dumps(rows[-1]))
     lines = [
-        "## Crash safety: SIGKILL during ingest",
+        "## Crash safety: SIGKILL during ingest and during deletes",
         "",
         f"{N_ARTICLES} articles ingested with `assistant ingest` (real model) in a subprocess, killed with SIGKILL "
-        f"at a random moment, {RUNS} runs. Then the index is opened and checked, and the same ingest is run again.",
+        f"at a random moment, {RUNS} runs. Then the index is opened and checked (every article's chunks in Chroma, "
+        "the keyword index holding exactly Chroma's chunks, none twice), and the same ingest is run again. Then a "
+        "second process deletes the articles one by one and is killed at a random moment; the index is checked "
+        "again: the articles left are those not confirmed deleted (give or take the one in flight).",
         "",
-        "| run | killed after | articles visible after kill | orphan chunks repaired on open | index consistent after kill | re-run: added / skipped | final articles | ok |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| run | killed after | articles visible after kill | orphan chunks repaired on open | index consistent after kill | re-run: added / skipped | final articles | delete killed after | deletes confirmed / articles left | consistent after delete kill | ok |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         k = r["after_kill"]
         consistent = k["chunks_without_article"] == 0 and k["articles_with_wrong_chunk_count"] == 0 and k["bm25_in_step"]
         lines.append(f"| {r['run']} | {r['kill_after_s']} s{'' if r['killed'] else ' (had finished)'} | {k['articles']} "
                      f"| {k['repaired_orphan_chunks']} | {'yes' if consistent else 'NO'} | {r['rerun_added']} / "
-                     f"{r['rerun_skipped']} | {r['final']['articles']} | {'yes' if r['ok'] else 'NO'} |")
+                     f"{r['rerun_skipped']} | {r['final']['articles']} | {r['delete_kill_after_s']} s | "
+                     f"{r['deletes_confirmed']} / {r['after_delete']['articles']} | "
+                     f"{'yes' if r['delete_ok'] else 'NO'} | {'yes' if r['ok'] else 'NO'} |")
     from _results import update_section
 
     update_section("crash-safety", "\n".join(lines))

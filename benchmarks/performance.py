@@ -43,7 +43,7 @@ def main() -> None:
     from assistant.errors import IngestError
 
     # exactly the texts ingest embeds: the sentences of each unique article's chunks (duplicates are skipped)
-    from assistant.sentence_vectors import chunk_sentences
+    from assistant.sentence_vectors import split
 
     texts, seen, n_chunk_texts = [], set(), 0
     for d in docs:
@@ -55,7 +55,7 @@ def main() -> None:
             seen.add(article.id)
             chunks = chunk_article(article)
             n_chunk_texts += len(chunks)
-            texts += list(dict.fromkeys(s.text for c in chunks for s in chunk_sentences(c)))
+            texts += list(dict.fromkeys(s.text for c in chunks for s in split(c)))
     raw_runs, ingest_runs = [], []
     for _ in range(2):  # best of two for both, so that neither side is measured in a noisy moment
         t = time.perf_counter()
