@@ -1,7 +1,7 @@
 """The index: Chroma (vectors, chunks, articles) and the BM25 keyword index, kept in step; the write side.
 
 One ``Index`` owns both stores for a process. Writes (``ingest``, ``add_documents``, ``delete``) go through it
-in batches under one lock, group syndicated near-copies, and rebuild the keyword index; with a shared Chroma
+in batches under one lock, group syndicated near-copies, and update the keyword index in place; with a shared Chroma
 server each write stamps a change token, and :meth:`Index.maybe_refresh` picks up other processes' writes.
 """
 
@@ -21,9 +21,9 @@ from .errors import AmbiguousIdError, ArticleNotFoundError, IndexNotWritableErro
 from .ingest import FileItem, discover, document_from_record, load_articles, to_article
 from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
-from .news import NearDuplicates, minhash
+from .news import NEAR_COPY_SIMILARITY, NEAR_DUPLICATE_THRESHOLD, NearDuplicates, minhash
 from .sentence_vectors import Stored, chunk_vector, encode_chunks, pack
-from .store import ChromaStore, newest_first, read_only_message, remove_tree, reset_index
+from .store import ChromaStore, centroid, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,8 +79,12 @@ class Index:
         self.lock = threading.RLock()
         self.chunk_vectors = "sentences"  # or "encode": how chunk vectors are made at ingest (see _Batch._embed)
         self._catalogue: tuple[str, list[ArticleInfo]] | None = None  # (keyword version, the library newest first)
-        self._near: NearDuplicates | None = None
-        self.repaired_chunks = 0 if self.store.read_only else self.store.repair()
+        # chunks without their article record are what a write killed half-way leaves: look for them only when
+        # this folder's last write did not finish or the stores disagree (or on a shared server, where another
+        # process may have crashed)
+        suspect = (s.chroma_url or self.keyword.dirty or self.keyword.recovered
+                   or self.keyword.n_docs != self.store.count()[1])
+        self.repaired_chunks = self.store.repair() if suspect and not self.store.read_only else 0
         self._checked_at = 0.0
         self._generation = self.store.generation() if s.chroma_url else ""
         self._sync_keyword(check=True)
@@ -146,15 +150,17 @@ class Index:
         if added or deleted:
             self._update_catalogue(added, deleted)
 
-    def near_duplicates(self) -> NearDuplicates:
-        """MinHash LSH of the stored articles, built on the first ingest of this process from their texts
-        (signatures are not stored: recomputing costs ~0.2 ms per article, storing them doubled the index)."""
-        if self._near is None:
-            near = NearDuplicates()
-            for article_id, text, group in self.store.iter_articles():
-                near.add(article_id, minhash(text), group)
-            self._near = near
-        return self._near
+    def group_for(self, article_id: str, signature, centroid: np.ndarray, batch: NearDuplicates) -> str:
+        """The near-duplicate group a new article joins (syndicated copies share the first one's group), or its
+        own id. Candidates are the articles of this batch (MinHash LSH) and the stored articles whose vector is
+        closest to it (Chroma's article index): only their texts are read and compared, whatever the index size."""
+        found = batch.group_for(signature)
+        if found:
+            return found
+        for _, group, text in self.store.similar_articles(centroid, k=5, min_similarity=NEAR_COPY_SIMILARITY):
+            if minhash(text).jaccard(signature) >= NEAR_DUPLICATE_THRESHOLD:
+                return group
+        return article_id
 
     # ------------------------------------------------------------------ writes
 
@@ -240,8 +246,6 @@ class Index:
         with self.lock:
             self._before_write()
             self.store.delete_article(article_id)
-            if self._near is not None:
-                self._near.remove(article_id)
             self.keyword.update(delete_articles=[article_id])
             self._after_write(deleted=[article_id])
 
@@ -320,6 +324,7 @@ class _Batch:
         self.seen: set[str] = set()
         self.n_chars = 0
         self.changes: tuple[list[str], list[str]] = ([], [])  # article ids added, deleted (replaced)
+        self.near = NearDuplicates()  # the articles of this batch, for copies within it
 
     def add(self, article: Article, report: IngestReport) -> None:
         if article.id in self.seen:
@@ -348,23 +353,25 @@ class _Batch:
             if article.id in existing:
                 self._skip(article, report)
         by_path = store.ids_for_paths([a.path for a in fresh if a.path])
-        near = self.index.near_duplicates()
         items = []
         for article in fresh:
             chunks = chunk_article(article, s.chunk_size, s.chunk_overlap_sentences)
             article.n_chunks = len(chunks)
-            signature = minhash(article.text)
-            article.group = near.group_for(signature) or article.id  # syndicated copies join the first one's group
-            near.add(article.id, signature, article.group)
             items.append((article, chunks))
         vectors, stored = self._embed([c for _, chunks in items for c in chunks])
+        offset = 0
+        for article, chunks in items:
+            signature = minhash(article.text)
+            article.group = self.index.group_for(article.id, signature, centroid(vectors[offset : offset + len(chunks)]),
+                                                 self.near)
+            self.near.add(article.id, signature, article.group)
+            offset += len(chunks)
         store.add_articles(items, vectors)
         replaced: list[str] = []
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
             for old_id in old:
                 store.delete_article(old_id)
-                near.remove(old_id)
             replaced += old
             report.chunks += len(chunks)
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 FILENAME = "keyword.sqlite"
 SCHEMA = "2"
 _PLAIN = re.compile(r"^[0-9a-z]+$")
+COMMON, PRUNE_FROM = 0.2, 10_000  # see KeywordIndex.search
 
 Row = tuple  # (chunk id, article id, text) or (chunk id, article id, text, (sentence bounds, sentence vectors))
 
@@ -52,7 +53,8 @@ class KeywordIndex:
     def __init__(self, folder: Path | None = None):
         self.folder = Path(folder) if folder else None
         self._lock = threading.RLock()
-        self._idf: dict[str, float] = {}
+        self._df: dict[str, int] = {}
+        self._count: int | None = None
         self.recovered = False  # the file was unreadable and was started afresh
         self._db = self._open()
 
@@ -111,7 +113,9 @@ class KeywordIndex:
     @property
     def n_docs(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            if self._count is None:
+                self._count = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            return self._count
 
     @property
     def version(self) -> str:
@@ -135,23 +139,35 @@ class KeywordIndex:
 
     # ------------------------------------------------------------------ search
 
+    def df(self, term: str) -> int:
+        """How many chunks contain ``term``."""
+        cached = self._df.get(term)
+        if cached is None:
+            with self._lock:
+                row = self._db.execute("SELECT doc FROM vocab WHERE term = ?", (token(term),)).fetchone()
+            cached = self._df[term] = row[0] if row else 0
+        return cached
+
     def idf(self, term: str) -> float:
-        cached = self._idf.get(term)
-        if cached is not None:
-            return cached
-        with self._lock:
-            n = max(self._db.execute("SELECT count(*) FROM docs").fetchone()[0], 1)
-            row = self._db.execute("SELECT doc FROM vocab WHERE term = ?", (token(term),)).fetchone()
-        df = row[0] if row else 0
-        value = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        self._idf[term] = value
-        return value
+        n = max(self.n_docs, 1)
+        df = self.df(term)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Chunk ids and BM25 scores (higher is better) of the chunks sharing a term with ``query``, best first."""
-        q = list(dict.fromkeys(token(t) for t in terms(query)))
+        """Chunk ids and BM25 scores (higher is better) of the chunks sharing a term with ``query``, best first.
+
+        In an index of ``PRUNE_FROM`` chunks or more, terms in more than ``COMMON`` of the chunks are left out of
+        the match when rarer ones remain (the two rarest are always kept): their IDF adds little to the ranking,
+        and every chunk they match would have to be scored."""
+        q = list(dict.fromkeys(terms(query)))
         if not q or k <= 0:
             return []
+        n = self.n_docs
+        if n >= PRUNE_FROM:
+            df = {t: self.df(t) for t in q}
+            rare = sorted(q, key=df.__getitem__)[:2]
+            q = [t for t in q if df[t] <= COMMON * n or t in rare]
+        q = [token(t) for t in q]
         match = " OR ".join(f'"{t}"' for t in q)
         with self._lock:
             rows = self._db.execute(
@@ -199,7 +215,8 @@ class KeywordIndex:
                 db.execute("ROLLBACK")
                 raise
             finally:
-                self._idf.clear()
+                self._df.clear()
+                self._count = None
 
     @staticmethod
     def _delete_rowids(db: sqlite3.Connection, rowids: list[int]) -> None:

@@ -108,7 +108,9 @@ def as_of(published: date | None, source: str | None) -> str:
 # --------------------------------------------------------------------------- near-duplicates
 
 NUM_PERM = 64
-THRESHOLD = 0.6
+NEAR_DUPLICATE_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles above which two articles are one story
+# near-copies have nearly the same article vector: stored articles below this cosine are not compared at all
+NEAR_COPY_SIMILARITY = 0.8
 
 
 def minhash(text: str):
@@ -122,12 +124,12 @@ def minhash(text: str):
 
 
 class NearDuplicates:
-    """MinHash LSH over article texts: which stored group a new article belongs to (near-copies share one)."""
+    """MinHash LSH over article texts: which group a new article belongs to (near-copies share one)."""
 
     def __init__(self):
         from datasketch import MinHashLSH
 
-        self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=NUM_PERM)
         self._group: dict[str, str] = {}
 
     def add(self, article_id: str, signature, group: str) -> None:

@@ -148,6 +148,12 @@ def _open_client(index_dir: Path, chroma_url: str | None) -> tuple[Any, bool]:
         raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
 
 
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    """An article's vector: the normalised mean of its chunks' vectors."""
+    v = vectors.mean(axis=0)
+    return v / (float(np.linalg.norm(v)) or 1.0)
+
+
 def newest_first(info: ArticleInfo) -> tuple:
     """Sort key (reversed) of the library: publication date, then title."""
     return info.published or date.min, info.title
@@ -253,8 +259,8 @@ class ChromaStore:
                 docs.append(c.text)
                 metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
             part = vectors[offset : offset + len(chunks)]
-            centroid = part.mean(axis=0) if len(part) else np.zeros(self.dim, dtype=np.float32)
-            records.append((article, centroid / (float(np.linalg.norm(centroid)) or 1.0), len(chunks)))
+            records.append((article, centroid(part) if len(part) else np.zeros(self.dim, dtype=np.float32),
+                            len(chunks)))
             offset += len(chunks)
         for lo in range(0, len(ids), self._max_batch):
             hi = lo + self._max_batch
@@ -376,6 +382,17 @@ class ChromaStore:
             ChunkHit(self._chunk(i, doc, meta), 1.0 - float(dist), meta)
             for i, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
+
+    def similar_articles(self, vector: np.ndarray, k: int, min_similarity: float) -> list[tuple[str, str, str]]:
+        """(id, group, text) of the stored articles whose vector is closest to ``vector``, at least this similar."""
+        n = min(k, self.articles.count())
+        if n == 0:
+            return []
+        res = self.articles.query(query_embeddings=[vector.tolist()], n_results=n,
+                                  include=["documents", "metadatas", "distances"])
+        return [(i, str((m or {}).get("group") or i), d or "")
+                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+                if 1.0 - float(dist) >= min_similarity]
 
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
         by_id: dict[str, ChunkHit] = {}

@@ -168,7 +168,9 @@ def test_half_ingested_article_is_repaired_on_open(sample_assistant, make_assist
     text = "An orphan article. Its record was never written."
     art = Article(id=article_id(text), title="orphan", text=text)
     chunks = chunk_article(art)
-    # simulate a crash after the chunks were written but before the article record (the commit marker)
+    # simulate a crash after the chunks were written but before the article record (the commit marker); an
+    # ingest marks the keyword index dirty before it writes to Chroma
+    sample_assistant.index.keyword.mark_dirty()
     sample_assistant.index.store.chunks.upsert(
         ids=[c.id for c in chunks], documents=[c.text for c in chunks],
         embeddings=np.ones((len(chunks), 256)).tolist(),

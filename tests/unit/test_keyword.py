@@ -192,3 +192,15 @@ def test_the_file_is_a_plain_sqlite_database(tmp_path):
     built(tmp_path / "bm25").close()
     db = sqlite3.connect(tmp_path / "bm25" / FILENAME)
     assert db.execute("SELECT count(*) FROM docs").fetchone()[0] == 4
+
+
+def test_in_a_large_index_very_common_terms_are_left_out_of_the_match(monkeypatch):
+    import assistant.keyword as kw
+
+    monkeypatch.setattr(kw, "PRUNE_FROM", 4)
+    index = built()
+    # "refugees" is in 3 of 4 chunks, "zaatari" and "camp" are rarer: the common term no longer matches alone
+    assert [d for d, _ in index.search("Zaatari camp refugees", 4)] == ["jordan-0", "turkey-0"]
+    assert [d for d, _ in index.search("refugees", 4)][:1]  # a lone common term is still searched
+    monkeypatch.setattr(kw, "PRUNE_FROM", 10_000)
+    assert len(index.search("Zaatari camp refugees", 4)) == 3  # small indexes match every term
