@@ -252,7 +252,8 @@ class Index:
     # ------------------------------------------------------------------ reads
 
     def is_empty(self) -> bool:
-        return self.store.count()[1] == 0
+        """No chunk to search (the keyword index holds exactly Chroma's chunks; its count is kept in memory)."""
+        return self.keyword.n_docs == 0
 
     def articles(self, offset: int = 0, limit: int | None = None) -> list[ArticleInfo]:
         """The library, newest first; ``offset``/``limit`` page it. The list is read from Chroma once and then

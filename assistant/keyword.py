@@ -156,19 +156,24 @@ class KeywordIndex:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores (higher is better) of the chunks sharing a term with ``query``, best first.
 
-        In an index of ``PRUNE_FROM`` chunks or more, terms in more than ``COMMON`` of the chunks are left out of
-        the match when rarer ones remain (the two rarest are always kept): their IDF adds little to the ranking,
-        and every chunk they match would have to be scored."""
+        In an index of ``PRUNE_FROM`` chunks or more every matching chunk costs time, so two shortcuts apply:
+        terms in more than ``COMMON`` of the chunks are left out when rarer ones remain (their IDF adds little),
+        and the chunks that hold the rarest term and at least one other are ranked first; only when they are
+        fewer than ``k`` is every chunk with any term ranked."""
         q = list(dict.fromkeys(terms(query)))
         if not q or k <= 0:
             return []
-        n = self.n_docs
-        if n >= PRUNE_FROM:
+        if self.n_docs >= PRUNE_FROM:
             df = {t: self.df(t) for t in q}
-            rare = sorted(q, key=df.__getitem__)[:2]
-            q = [t for t in q if df[t] <= COMMON * n or t in rare]
-        q = [token(t) for t in q]
-        match = " OR ".join(f'"{t}"' for t in q)
+            q = sorted(q, key=df.__getitem__)
+            q = [t for i, t in enumerate(q) if i < 2 or df[t] <= COMMON * self.n_docs]
+            if len(q) >= 2:
+                rows = self._ranked(f'"{token(q[0])}" AND (' + " OR ".join(f'"{token(t)}"' for t in q[1:]) + ")", k)
+                if len(rows) >= k:
+                    return rows
+        return self._ranked(" OR ".join(f'"{token(t)}"' for t in q), k)
+
+    def _ranked(self, match: str, k: int) -> list[tuple[str, float]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT d.chunk_id, -f.rank FROM (SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?)"

@@ -372,11 +372,11 @@ class ChromaStore:
         return out
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[ChunkHit]:
-        n = min(k, self.chunks.count())
-        if n == 0:
+        if k <= 0:
             return []
+        # no count() first: Chroma returns fewer results when there are fewer, and a count costs ~8 ms at 100k
         res = self.chunks.query(
-            query_embeddings=[vector.tolist()], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["documents", "metadatas", "distances"]
         )
         return [
             ChunkHit(self._chunk(i, doc, meta), 1.0 - float(dist), meta)
@@ -385,10 +385,7 @@ class ChromaStore:
 
     def similar_articles(self, vector: np.ndarray, k: int, min_similarity: float) -> list[tuple[str, str, str]]:
         """(id, group, text) of the stored articles whose vector is closest to ``vector``, at least this similar."""
-        n = min(k, self.articles.count())
-        if n == 0:
-            return []
-        res = self.articles.query(query_embeddings=[vector.tolist()], n_results=n,
+        res = self.articles.query(query_embeddings=[vector.tolist()], n_results=k,
                                   include=["documents", "metadatas", "distances"])
         return [(i, str((m or {}).get("group") or i), d or "")
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])

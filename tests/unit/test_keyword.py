@@ -204,3 +204,13 @@ def test_in_a_large_index_very_common_terms_are_left_out_of_the_match(monkeypatc
     assert [d for d, _ in index.search("refugees", 4)][:1]  # a lone common term is still searched
     monkeypatch.setattr(kw, "PRUNE_FROM", 10_000)
     assert len(index.search("Zaatari camp refugees", 4)) == 3  # small indexes match every term
+
+
+def test_in_a_large_index_chunks_with_the_rarest_term_and_another_rank_first(monkeypatch):
+    import assistant.keyword as kw
+
+    monkeypatch.setattr(kw, "PRUNE_FROM", 4)
+    index = built()
+    assert [d for d, _ in index.search("Zaatari camps", 1)] == ["jordan-0"]  # holds both: enough for k=1
+    hits = [d for d, _ in index.search("Zaatari camps", 3)]  # too few hold both: every chunk with either term
+    assert hits[0] == "jordan-0" and set(hits) == {"jordan-0", "turkey-0"}
