@@ -150,17 +150,22 @@ class Index:
         if added or deleted:
             self._update_catalogue(added, deleted)
 
-    def group_for(self, article_id: str, signature, centroid: np.ndarray, batch: NearDuplicates) -> str:
-        """The near-duplicate group a new article joins (syndicated copies share the first one's group), or its
-        own id. Candidates are the articles of this batch (MinHash LSH) and the stored articles whose vector is
-        closest to it (Chroma's article index): only their texts are read and compared, whatever the index size."""
-        found = batch.group_for(signature)
-        if found:
-            return found
-        for _, group, text in self.store.similar_articles(centroid, k=5, min_similarity=NEAR_COPY_SIMILARITY):
-            if minhash(text).jaccard(signature) >= NEAR_DUPLICATE_THRESHOLD:
-                return group
-        return article_id
+    def assign_groups(self, articles: Sequence[Article], centroids: np.ndarray, batch: NearDuplicates) -> None:
+        """Set each new article's near-duplicate group: syndicated copies join the first one's group, others get
+        their own id. Candidates are the articles of this batch (MinHash LSH) and the stored articles whose vector
+        is closest (one Chroma query for all); only the texts of close ones are read and compared, so the cost does
+        not grow with the index."""
+        close = self.store.similar_articles(centroids, k=5, min_similarity=NEAR_COPY_SIMILARITY)
+        texts = self.store.article_texts([i for found in close for i, _ in found])
+        for article, found in zip(articles, close):
+            signature = minhash(article.text)
+            group = batch.group_for(signature)
+            for other_id, other_group in found if group is None else ():
+                if other_id in texts and minhash(texts[other_id]).jaccard(signature) >= NEAR_DUPLICATE_THRESHOLD:
+                    group = other_group
+                    break
+            article.group = group or article.id
+            batch.add(article.id, signature, article.group)
 
     # ------------------------------------------------------------------ writes
 
@@ -345,6 +350,8 @@ class _Batch:
                                  title=article.title, reason="already indexed (same text)"))
 
     def flush(self, report: IngestReport) -> None:
+        import numpy as np
+
         if not self.pending:
             return
         store, s = self.index.store, self.index.settings
@@ -360,13 +367,10 @@ class _Batch:
             article.n_chunks = len(chunks)
             items.append((article, chunks))
         vectors, stored = self._embed([c for _, chunks in items for c in chunks])
-        offset = 0
-        for article, chunks in items:
-            signature = minhash(article.text)
-            article.group = self.index.group_for(article.id, signature, centroid(vectors[offset : offset + len(chunks)]),
-                                                 self.near)
-            self.near.add(article.id, signature, article.group)
-            offset += len(chunks)
+        bounds = np.cumsum([0] + [len(chunks) for _, chunks in items])
+        centroids = [centroid(vectors[lo:hi]) if hi > lo else np.zeros(vectors.shape[1], dtype=np.float32)
+                     for lo, hi in zip(bounds[:-1], bounds[1:])]
+        self.index.assign_groups([a for a, _ in items], np.array(centroids), self.near)
         store.add_articles(items, vectors)
         replaced: list[str] = []
         for article, chunks in items:

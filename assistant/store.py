@@ -383,13 +383,22 @@ class ChromaStore:
             for i, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
 
-    def similar_articles(self, vector: np.ndarray, k: int, min_similarity: float) -> list[tuple[str, str, str]]:
-        """(id, group, text) of the stored articles whose vector is closest to ``vector``, at least this similar."""
-        res = self.articles.query(query_embeddings=[vector.tolist()], n_results=k,
-                                  include=["documents", "metadatas", "distances"])
-        return [(i, str((m or {}).get("group") or i), d or "")
-                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
-                if 1.0 - float(dist) >= min_similarity]
+    def similar_articles(self, vectors: np.ndarray, k: int, min_similarity: float) -> list[list[tuple[str, str]]]:
+        """For each vector: (id, group) of the stored articles closest to it, at least this similar (one query)."""
+        if not len(vectors):
+            return []
+        res = self.articles.query(query_embeddings=np.asarray(vectors).tolist(), n_results=k,
+                                  include=["metadatas", "distances"])
+        return [[(i, str((m or {}).get("group") or i)) for i, m, dist in zip(ids, metas, dists)
+                 if 1.0 - float(dist) >= min_similarity]
+                for ids, metas, dists in zip(res["ids"], res["metadatas"], res["distances"])]
+
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        got = self.articles.get(ids=ids, include=["documents"])
+        return dict(zip(got["ids"], got["documents"]))
 
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
         by_id: dict[str, ChunkHit] = {}

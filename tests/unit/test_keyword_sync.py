@@ -114,3 +114,26 @@ def test_articles_are_paged_newest_first_and_kept_current_without_rereading(make
     assert new_id not in {x.id for x in a.articles()} and len(a.articles()) == 6
     assert None not in reads  # each write updated the cached list; nothing read the whole library again
     assert a.articles() == everything
+
+
+STORY = ("The harbour bridge in Port Elin reopened on Monday after 14 months of repairs, the city council said. "
+         "Engineers replaced 212 steel cables and resurfaced the deck. Traffic had been diverted through the old "
+         "tunnel, adding about 25 minutes to the commute. The repairs cost 48 million dollars, council figures show.")
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_syndicated_copies_share_a_group_whether_ingested_together_or_later(make_assistant, tmp_path, together):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    docs = [{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger", "path": "ledger.txt"},
+            {"text": STORY + " Officials thanked residents.", "title": "Port Elin bridge reopens",
+             "source": "Cedar Review", "path": "cedar.txt"},
+            {"text": "The central bank raised interest rates by a quarter point on Tuesday, citing inflation.",
+             "title": "Rates up", "source": "Daily Ledger", "path": "rates.txt"}]
+    if together:
+        a.add_documents(docs)
+    else:
+        for doc in docs:
+            a.add_documents([doc])
+    groups = {x.title: x.group for x in a.articles()}
+    assert groups["Bridge reopens"] == groups["Port Elin bridge reopens"]
+    assert groups["Rates up"] != groups["Bridge reopens"]
