@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError, ModelNotFoundError
+
+log = logging.getLogger(__name__)
 
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS = ("auto", "onnx", "torch")
@@ -180,6 +183,7 @@ class OnnxEmbedder(Embedder):
                 raise ModelNotFoundError(f"could not load the embedding model {self.onnx_path}: {exc}") from exc
             self._tokenizer, self._session = tokenizer, session
             self._inputs = {i.name for i in session.get_inputs()}
+            log.info("embedding model %s loaded (ONNX Runtime, int8) from %s", self.model_id, self.onnx_path)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -6,6 +6,7 @@ its own. The reader combines them with weights fitted on the project's dev quest
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from functools import lru_cache
@@ -86,13 +87,15 @@ def _new_numbers(sentence: str, info: QueryInfo) -> list[str]:
     return [n for n in numbers(undated) if n not in info.numbers]
 
 
-def _number_near(sentence: str, targets: set[str], window: int = 8) -> bool:
+def _number_near(sentence: str, targets: set[str], window: int = 8, given: frozenset[str] = frozenset()) -> bool:
     """A figure in digits within ``window`` words before one of ``targets`` (stems): "8000 refugees fleeing
-    violence in Syria crossed" answers "how many crossed"; a vague "thousands more had crossed" does not."""
+    violence in Syria crossed" answers "how many crossed"; a vague "thousands more had crossed" does not, nor does
+    a number the question itself gives (``given``: the "24" of "in 24 hours" in "the same 24-hour period")."""
     tokens = words(DATE_EXPRESSION.sub(" ", sentence))
     stems = [_stem(t) for t in tokens]
     for i, tok in enumerate(tokens):
-        if tok[0].isdigit() and any(s in targets for s in stems[i + 1 : i + 1 + window]):
+        if tok[0].isdigit() and tok.replace(",", "") not in given and any(
+                s in targets for s in stems[i + 1 : i + 1 + window]):
             return True
     return False
 
@@ -106,7 +109,11 @@ def kind_match(sentence: str, info: QueryInfo, question: str) -> float:
             return 0.0
         if _MONEY_Q.search(question) and re.search(r"\bhow much\b", question, re.I):
             return 1.0 if _CURRENCY.search(sentence) or _MAGNITUDE.search(sentence) else 0.5
-        return 1.0 if new else 0.6
+        if not new:
+            return 0.6
+        # "how many refugees crossed": a figure of that thing ("8000 refugees ... crossed"), not any other figure
+        focus = set(focus_terms(question))
+        return 1.0 if not focus or _number_near(sentence, focus, given=frozenset(info.numbers)) else 0.7
     if info.kind == "date":
         asked = set(info.numbers)
         for m in DATE_PATTERN.finditer(sentence):
@@ -147,7 +154,7 @@ class Context:
 
 FEATURES = (
     "cos", "cos_ctx", "overlap", "overlap_win", "overlap_title", "kind", "focus", "focus_near_number",
-    "names", "novelty", "said", "who_said", "according", "position", "short", "long", "rrf_rank", "cos_rank",
+    "names", "novelty", "said", "who_said", "according", "short", "long", "rrf_rank", "cos_rank",
     "overlap_rank", "furniture", "has_number", "overlap_article", "focus_article", "names_article",
 )
 # Question-level features of the answerability model, computed from the best sentence (see ``answerability``).
@@ -165,7 +172,7 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def sentence_features(ctx: Context, sentence: str, before: str, after: str, title: str, index_in_article: int,
+def sentence_features(ctx: Context, sentence: str, before: str, after: str, title: str,
                       cos: float, cos_ctx: float, rrf_rank: int) -> list[float]:
     """The feature vector (in ``FEATURES`` order, the last three rank features filled in by ``add_ranks``)."""
     s_terms = term_set(sentence)
@@ -176,7 +183,8 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
     overlap_title = ctx.coverage(t_terms)
     kind = kind_match(sentence, ctx.info, ctx.question)
     focus = (sum(1 for f in ctx.focus if f in win_terms) / len(ctx.focus)) if ctx.focus else 0.5
-    near = float(_number_near(sentence, set(ctx.focus))) if ctx.focus and ctx.info.kind == "number" else 0.0
+    near = (float(_number_near(sentence, set(ctx.focus), given=frozenset(ctx.info.numbers)))
+            if ctx.focus and ctx.info.kind == "number" else 0.0)
     names = (sum(1 for n in ctx.names if n <= (win_terms | t_terms)) / len(ctx.names)) if ctx.names else 0.5
     content = [t for t in s_terms if t not in STOPWORDS]
     novelty = (sum(1 for t in content if t not in ctx.weights) / len(content)) if content else 0.0
@@ -190,7 +198,7 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
     n_words = len(sentence.split())
     return [
         cos, cos_ctx, overlap, overlap_win, overlap_title, kind, focus, near, names, novelty, said, who_said,
-        according, 1.0 / (1.0 + index_in_article), float(n_words < 6), float(n_words > 60),
+        according, float(n_words < 6), float(n_words > 60),
         1.0 / (1.0 + rrf_rank), 0.0, 0.0, float(is_furniture(sentence)), float(bool(numbers(sentence))),
         0.0, 0.0, 0.0,
     ]
@@ -229,9 +237,9 @@ def add_ranks(rows: list[list[float]]) -> None:
     i_cos, i_ov = FEATURES.index("cos"), FEATURES.index("overlap")
     i_cos_rank, i_ov_rank = FEATURES.index("cos_rank"), FEATURES.index("overlap_rank")
     for key, target in ((i_cos, i_cos_rank), (i_ov, i_ov_rank)):
-        order = sorted(range(len(rows)), key=lambda r: rows[r][key], reverse=True)
-        for rank, r in enumerate(order):
-            rows[r][target] = 1.0 / (1.0 + rank)
+        descending = sorted(-row[key] for row in rows)
+        for row in rows:  # equal values share a rank (the number of rows with a strictly higher value)
+            row[target] = 1.0 / (1.0 + bisect.bisect_left(descending, -row[key]))
 
 
 def logistic(z: float) -> float:

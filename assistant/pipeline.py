@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]] | None
-ON_TOPIC = 0.6  # share of the question's (IDF-weighted) terms the closest article must hold to be pointed at
+ON_TOPIC = 0.5  # share of the question's (IDF-weighted) terms the closest article must hold to be pointed at
 OnToken = Callable[[str], None] | None
 
 

@@ -177,7 +177,7 @@ class FeatureReader(Reader):
     """Scores each candidate sentence with a logistic model over features of the sentence, its neighbours, its
     article's title and the question (``features``): embedding similarity, IDF-weighted term coverage, whether
     it holds the kind of thing asked for (a figure of what is counted, a new name, a date), who is quoted,
-    position, and how the sentence ranks among the candidates. Page furniture is never evidence.
+    and how the sentence ranks among the candidates. Page furniture is never evidence.
 
     The score is a probability; the answer stage refuses below the model's fitted threshold."""
 
@@ -213,7 +213,7 @@ class FeatureReader(Reader):
         for (span, cand), c, (before, after) in zip(items, cos, neighbours):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
-                                          span.start // 150, float(c), float(chunk_score), rrf_order[cand.chunk.id]))
+                                          float(c), float(chunk_score), rrf_order[cand.chunk.id]))
             by_article.setdefault(cand.chunk.article_id, set(term_set(cand.meta.get("title", "")))).update(
                 term_set(span.text))
         add_ranks(rows)

@@ -6,12 +6,11 @@ two passes, sentences and chunks) without losing retrieval: Hits@5 on RGB en_fac
 gold answer) and on the real-pages dev questions (a top-5 chunk is from the expected page), for hybrid retrieval
 as the product runs it and for dense retrieval alone; plus the ingest time of each.
 
-    python benchmarks/sentence_vectors.py [--write]
+    python benchmarks/sentence_vectors.py          (rewrites its section of RESULTS.md)
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -71,9 +70,6 @@ def run_mode(mode: str, embedder) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write the table to RESULTS.md")
-    args = parser.parse_args()
     if not RGB.exists():
         sys.exit(f"{RGB} is absent: this benchmark needs the RGB dev set")
     from assistant.embeddings import load_embedder
@@ -95,6 +91,10 @@ def main() -> None:
     body = "\n".join([
         "## Chunk vectors: encoded vs built from sentence vectors",
         "",
+        "Sentence vectors are computed at ingest either way (the reader scores sentences with them, so a question "
+        "embeds only itself). The default builds a chunk's vector as the length-weighted mean of its sentences' "
+        "vectors.",
+        "",
         f"Embedder: {type(embedder).__name__} (all-MiniLM-L6-v2). Hits@5: RGB en_fact dev (a top-5 chunk holds a gold "
         "answer) and real-pages dev answerable questions (a top-5 chunk is from the expected page).",
         "",
@@ -104,8 +104,7 @@ def main() -> None:
         *rows,
     ])
     print(body)
-    if args.write:
-        update_section("sentence-vectors", body)
+    update_section("sentence-vectors", body)
 
 
 if __name__ == "__main__":

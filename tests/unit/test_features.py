@@ -14,7 +14,7 @@ from assistant.question import analyze
 
 def features(question, sentence, before="", after="", title=""):
     ctx = Context.build(analyze(question), lambda term: 1.0)
-    row = sentence_features(ctx, sentence, before, after, title, 0, 0.5, 0.5, 0)
+    row = sentence_features(ctx, sentence, before, after, title, 0.5, 0.5, 0)
     return dict(zip(FEATURES, row))
 
 
@@ -88,3 +88,23 @@ def test_a_sentence_that_only_restates_the_question_has_no_novelty():
     restated = features(q, "Granollers and Lopez beat them.")
     informative = features(q, "Granollers and Lopez beat Mektic and Skugor in the final.")
     assert informative["novelty"] > restated["novelty"]
+
+
+def test_a_number_the_question_gives_is_not_a_figure_near_what_it_counts():
+    from assistant.features import _number_near
+
+    sentence = "Thousands more had crossed during the same 24-hour period, bringing the number of refugees to 400,000."
+    assert _number_near(sentence, {"refuge"})  # "24" is 8 words before "refugees"
+    assert not _number_near(sentence, {"refuge"}, given=frozenset({"24"}))  # ... but the question said "24 hours"
+    assert _number_near("About 8000 refugees crossed into Turkey.", {"refuge"}, given=frozenset({"24"}))
+
+
+def test_equal_values_share_a_rank():
+    from assistant.features import FEATURES, add_ranks
+
+    rows = [[0.0] * len(FEATURES) for _ in range(3)]
+    i_ov, i_rank = FEATURES.index("overlap"), FEATURES.index("overlap_rank")
+    for row, v in zip(rows, (1.0, 1.0, 0.5)):
+        row[i_ov] = v
+    add_ranks(rows)
+    assert [row[i_rank] for row in rows] == [1.0, 1.0, 1.0 / 3]
