@@ -82,8 +82,7 @@ class Index:
         # chunks without their article record are what a write killed half-way leaves: look for them only when
         # this folder's last write did not finish or the stores disagree (or on a shared server, where another
         # process may have crashed)
-        suspect = (s.chroma_url or self.keyword.dirty or self.keyword.recovered
-                   or self.keyword.n_docs != self.store.count()[1])
+        suspect = s.chroma_url or self._keyword_out_of_step()
         self.repaired_chunks = self.store.repair() if suspect and not self.store.read_only else 0
         self._checked_at = 0.0
         self._generation = self.store.generation() if s.chroma_url else ""
@@ -91,11 +90,15 @@ class Index:
 
     # ------------------------------------------------------------------ keyword index in step with Chroma
 
+    def _keyword_out_of_step(self) -> bool:
+        """Whether the keyword index may not hold exactly Chroma's chunks: a write was interrupted (``dirty``), its
+        file was unreadable, or the chunk counts differ. Cheap: no id is read."""
+        return self.keyword.dirty or self.keyword.recovered or self.keyword.n_docs != self.store.count()[1]
+
     def _sync_keyword(self, check: bool = False) -> None:
-        """Bring the keyword index in step with Chroma's chunks (by id). With ``check``, only when it may be out of
-        step: a write was interrupted (``dirty``), its file was unreadable, or the chunk counts differ."""
-        if check and not (self.keyword.dirty or self.keyword.recovered
-                          or self.keyword.n_docs != self.store.count()[1]):
+        """Bring the keyword index in step with Chroma's chunks (by id); with ``check``, only when it may be out of
+        step (``_keyword_out_of_step``)."""
+        if check and not self._keyword_out_of_step():
             return
         started = time.perf_counter()
         added, deleted = self.keyword.sync(self.store.chunk_ids(), self._keyword_rows)
@@ -104,8 +107,8 @@ class Index:
             log.info("keyword index brought in step with Chroma: %d chunks added, %d removed (%.1f s)",
                      added, deleted, time.perf_counter() - started)
 
-    def _keyword_rows(self, chunk_ids: list[str]) -> Iterable[tuple[str, str, str]]:
-        for lo in range(0, len(chunk_ids), 1000):
+    def _keyword_rows(self, chunk_ids: list[str]) -> Iterable[tuple]:
+        for lo in range(0, len(chunk_ids), 1000):  # a slice at a time: a rebuild never holds every text at once
             for hit in self.store.get_chunks(chunk_ids[lo : lo + 1000]):
                 yield keyword_row(hit.chunk, hit.meta)
 

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from .errors import StoreError
 from .textutil import terms
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ FILENAME = "keyword.sqlite"
 SCHEMA = "2"
 _PLAIN = re.compile(r"^[0-9a-z]+$")
 COMMON, PRUNE_FROM = 0.2, 10_000  # see KeywordIndex.search
+BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write to the same file
 
 Row = tuple  # (chunk id, article id, text) or (chunk id, article id, text, (sentence bounds, sentence vectors))
 
@@ -77,6 +79,9 @@ class KeywordIndex:
                 db.close()
                 raise sqlite3.DatabaseError(f"schema {found[0]}, expected {SCHEMA}")
             return db
+        except sqlite3.OperationalError as exc:  # locked by another process, or no permission: not corruption
+            raise StoreError(f"cannot open the keyword index {self.path} ({exc}): if another process is writing to "
+                             "this index, retry when it is done; otherwise check the folder's permissions") from exc
         except sqlite3.DatabaseError as exc:  # not a database, truncated, or an old schema: it is only a cache
             log.warning("keyword index %s unreadable (%s); it will be rebuilt from Chroma", self.path, exc)
             for suffix in ("", "-wal", "-shm", "-journal"):
@@ -86,7 +91,7 @@ class KeywordIndex:
 
     @staticmethod
     def _connect(where: str) -> sqlite3.Connection:
-        db = sqlite3.connect(where, check_same_thread=False, isolation_level=None, timeout=30)
+        db = sqlite3.connect(where, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         db.execute("PRAGMA journal_mode=WAL" if where != ":memory:" else "PRAGMA journal_mode=MEMORY")
         db.execute("PRAGMA synchronous=NORMAL")
         with db:

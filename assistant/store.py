@@ -301,12 +301,6 @@ class ChromaStore:
         got = self.articles.get(where={"group": group}, include=["metadatas"])
         return [self._info(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
-    def iter_articles(self) -> Iterator[tuple[str, str, str]]:
-        """(article id, text, group) of every article, page by page."""
-        for page in self._pages(self.articles, ["documents", "metadatas"]):
-            for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
-                yield i, doc, meta.get("group") or i
-
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
         out: dict[str, list[str]] = {}

@@ -214,3 +214,19 @@ def test_in_a_large_index_chunks_with_the_rarest_term_and_another_rank_first(mon
     assert [d for d, _ in index.search("Zaatari camps", 1)] == ["jordan-0"]  # holds both: enough for k=1
     hits = [d for d, _ in index.search("Zaatari camps", 3)]  # too few hold both: every chunk with either term
     assert hits[0] == "jordan-0" and set(hits) == {"jordan-0", "turkey-0"}
+
+
+def test_a_file_locked_by_another_writer_is_reported_and_kept(tmp_path, monkeypatch):
+    import assistant.keyword as kw
+    from assistant.errors import StoreError
+
+    built(tmp_path / "bm25").close()
+    path = tmp_path / "bm25" / FILENAME
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another process in the middle of a write
+    monkeypatch.setattr(kw, "BUSY_TIMEOUT", 0.1)
+    with pytest.raises(StoreError, match="retry"):
+        KeywordIndex(tmp_path / "bm25")
+    other.execute("ROLLBACK")
+    other.close()
+    assert KeywordIndex(tmp_path / "bm25").ids() == set(IDS)  # nothing was deleted
