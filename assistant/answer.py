@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from .dates import DATE_EXPRESSION, long_date, stored_date
-from .features import dateline_end
+from .features import dateline_end, term_set
 from .models import Article, Citation
 from .news import as_of
 from .question import QueryInfo
@@ -125,13 +125,12 @@ def select_evidence(
     if info is not None and info.kind == "number":
         best_figures = {n for n, _ in figures(best.span.text, info)}
         # a rival figure is about the same thing: it names whatever the best sentence names of the question
-        # ("rain at Kilis", not rain at another station)
-        # ("rain at station 7", not rain at station 3)
-        named = [n for n in (set(terms(x)) for x in info.names) if n and n <= set(terms(best.span.text))]
+        # ("rain at Kilis", not rain at another station; "rain at station 7", not at station 3)
+        named = [n for n in (term_set(x) for x in info.names) if n and n <= term_set(best.span.text)]
         asked = set(info.numbers) & set(numbers(best.span.text))
         rivals = [c for c in eligible if c is not best and _same_quantity(best, c, info)
                   and {n for n, _ in figures(c.span.text, info)} - best_figures
-                  and all(n <= set(terms(c.span.text)) for n in named) and asked <= set(numbers(c.span.text))]
+                  and all(n <= term_set(c.span.text) for n in named) and asked <= set(numbers(c.span.text))]
         if rivals:
             chosen = [best]
             for c in rivals:

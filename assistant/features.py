@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from functools import lru_cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTHS
 from .question import QueryInfo, names_in
@@ -100,8 +100,9 @@ def _number_near(sentence: str, targets: set[str], window: int = 8, given: froze
     return False
 
 
-def kind_match(sentence: str, info: QueryInfo, question: str) -> float:
-    """Does the sentence hold the kind of thing asked for, beyond what the question says? 0..1."""
+def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool | None = None) -> float:
+    """Does the sentence hold the kind of thing asked for, beyond what the question says? 0..1.
+    ``near_focus``: whether a figure precedes what the question counts (computed when not given)."""
     if info.kind == "number":
         new = _new_numbers(sentence, info)
         has_word = bool(_NUMBER_WORD.search(DATE_EXPRESSION.sub(" ", sentence)))
@@ -112,8 +113,10 @@ def kind_match(sentence: str, info: QueryInfo, question: str) -> float:
         if not new:
             return 0.6
         # "how many refugees crossed": a figure of that thing ("8000 refugees ... crossed"), not any other figure
-        focus = set(focus_terms(question))
-        return 1.0 if not focus or _number_near(sentence, focus, given=frozenset(info.numbers)) else 0.7
+        if near_focus is None:
+            focus = set(focus_terms(question))
+            near_focus = not focus or _number_near(sentence, focus, given=frozenset(info.numbers))
+        return 1.0 if near_focus else 0.7
     if info.kind == "date":
         asked = set(info.numbers)
         for m in DATE_PATTERN.finditer(sentence):
@@ -181,10 +184,13 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
     overlap = ctx.coverage(s_terms)
     overlap_win = ctx.coverage(win_terms)
     overlap_title = ctx.coverage(t_terms)
-    kind = kind_match(sentence, ctx.info, ctx.question)
+    counts = ctx.info.kind == "number"
+    # a figure right before what the question counts: a feature of its own, and part of the kind match
+    near_focus = (_number_near(sentence, set(ctx.focus), given=frozenset(ctx.info.numbers))
+                  if ctx.focus and counts else not ctx.focus)
+    kind = kind_match(sentence, ctx.info, ctx.question, near_focus if counts else None)
     focus = (sum(1 for f in ctx.focus if f in win_terms) / len(ctx.focus)) if ctx.focus else 0.5
-    near = (float(_number_near(sentence, set(ctx.focus), given=frozenset(ctx.info.numbers)))
-            if ctx.focus and ctx.info.kind == "number" else 0.0)
+    near = float(near_focus) if ctx.focus and counts else 0.0
     names = (sum(1 for n in ctx.names if n <= (win_terms | t_terms)) / len(ctx.names)) if ctx.names else 0.5
     content = [t for t in s_terms if t not in STOPWORDS]
     novelty = (sum(1 for t in content if t not in ctx.weights) / len(content)) if content else 0.0

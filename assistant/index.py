@@ -23,7 +23,7 @@ from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
 from .news import NEAR_COPY_SIMILARITY, NEAR_DUPLICATE_THRESHOLD, NearDuplicates, minhash
 from .sentence_vectors import Stored, chunk_vector, encode_chunks, pack
-from .store import ChromaStore, centroid, newest_first, read_only_message, remove_tree, reset_index
+from .store import ChromaStore, article_vectors, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,7 +102,6 @@ class Index:
             return
         started = time.perf_counter()
         added, deleted = self.keyword.sync(self.store.chunk_ids(), self._keyword_rows)
-        self.keyword.recovered = False
         if added or deleted:
             log.info("keyword index brought in step with Chroma: %d chunks added, %d removed (%.1f s)",
                      added, deleted, time.perf_counter() - started)
@@ -159,12 +158,12 @@ class Index:
         is closest (one Chroma query for all); only the texts of close ones are read and compared, so the cost does
         not grow with the index."""
         close = self.store.similar_articles(centroids, k=5, min_similarity=NEAR_COPY_SIMILARITY)
-        texts = self.store.article_texts([i for found in close for i, _ in found])
+        stored = self.store.get_articles([i for found in close for i, _ in found])
         for article, found in zip(articles, close):
             signature = minhash(article.text)
             group = batch.group_for(signature)
             for other_id, other_group in found if group is None else ():
-                if other_id in texts and minhash(texts[other_id]).jaccard(signature) >= NEAR_DUPLICATE_THRESHOLD:
+                if other_id in stored and minhash(stored[other_id].text).jaccard(signature) >= NEAR_DUPLICATE_THRESHOLD:
                     group = other_group
                     break
             article.group = group or article.id
@@ -353,8 +352,6 @@ class _Batch:
                                  title=article.title, reason="already indexed (same text)"))
 
     def flush(self, report: IngestReport) -> None:
-        import numpy as np
-
         if not self.pending:
             return
         store, s = self.index.store, self.index.settings
@@ -370,11 +367,9 @@ class _Batch:
             article.n_chunks = len(chunks)
             items.append((article, chunks))
         vectors, stored = self._embed([c for _, chunks in items for c in chunks])
-        bounds = np.cumsum([0] + [len(chunks) for _, chunks in items])
-        centroids = [centroid(vectors[lo:hi]) if hi > lo else np.zeros(vectors.shape[1], dtype=np.float32)
-                     for lo, hi in zip(bounds[:-1], bounds[1:])]
-        self.index.assign_groups([a for a, _ in items], np.array(centroids), self.near)
-        store.add_articles(items, vectors)
+        centroids = article_vectors(items, vectors)
+        self.index.assign_groups([a for a, _ in items], centroids, self.near)
+        store.add_articles(items, vectors, centroids)
         replaced: list[str] = []
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]
@@ -394,8 +389,7 @@ class _Batch:
 
     def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[Stored]]:
         """Chunk vectors and, for each chunk, its packed sentences and their vectors (kept with its keyword row),
-        embedded in
-        one call, or with a progress tracker in slices of 128+ chunks, each reported to the progress tracker once embedded.
+        embedded in one call, or with a progress tracker in slices of 128+ chunks, each reported once embedded.
 
         With ``Index.chunk_vectors == "sentences"`` (the default) only sentences are embedded and a chunk's vector
         is their length-weighted mean; ``"encode"`` embeds the chunk texts as well."""

@@ -292,6 +292,7 @@ class KeywordIndex:
             self._delete_rowids(db, self._rowids(db, "chunk_id", extra))
             self._insert(db, rows)
         self._write(body, clean=True, bump=bool(rows or extra))
+        self.recovered = False  # whatever the unreadable file held, the index now holds exactly ``chunk_ids``
         return len(rows), len(extra)
 
 

@@ -79,9 +79,7 @@ def for_chunks(embedder: Embedder, chunks: Sequence[Chunk], stored: dict[str, St
     now (in one call) and handed to ``save({chunk id: Stored})`` so the next question finds them."""
     out: dict[str, tuple[list[Span], np.ndarray]] = {}
     missing: list[Chunk] = []
-    for chunk in chunks:
-        if chunk.id in out:
-            continue
+    for chunk in {c.id: c for c in chunks}.values():  # each chunk once
         found = unpack(chunk, stored.get(chunk.id), embedder.dim)
         if found is None:
             missing.append(chunk)

@@ -148,15 +148,29 @@ def _open_client(index_dir: Path, chroma_url: str | None) -> tuple[Any, bool]:
         raise StoreError(f"cannot open the Chroma index in {path}: {exc}") from exc
 
 
-def centroid(vectors: np.ndarray) -> np.ndarray:
-    """An article's vector: the normalised mean of its chunks' vectors."""
-    v = vectors.mean(axis=0)
-    return v / (float(np.linalg.norm(v)) or 1.0)
+def article_vectors(items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> np.ndarray:
+    """One vector per article: the normalised mean of its chunks' vectors (``vectors``: all chunks, in order);
+    zeros for an article without chunks."""
+    out = np.zeros((len(items), vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    offset = 0
+    for row, (_, chunks) in enumerate(items):
+        if len(chunks):
+            v = vectors[offset : offset + len(chunks)].mean(axis=0)
+            out[row] = v / (float(np.linalg.norm(v)) or 1.0)
+        offset += len(chunks)
+    return out
 
 
 def newest_first(info: ArticleInfo) -> tuple:
     """Sort key (reversed) of the library: publication date, then title."""
     return info.published or date.min, info.title
+
+
+def _where_in(collection, key: str, values: Sequence[str], include: list[str], step: int = 500) -> Iterator[dict]:
+    """``collection.get`` of the records whose metadata ``key`` is one of ``values``, ``step`` values a call."""
+    unique = list(dict.fromkeys(values))
+    for lo in range(0, len(unique), step):
+        yield collection.get(where={key: {"$in": unique[lo : lo + step]}}, include=include)
 
 
 MAX_LOGGED = 200  # articles a write may name in its change record
@@ -228,23 +242,23 @@ class ChromaStore:
 
     def chunks_of(self, article_ids: Sequence[str]) -> list[ChunkHit]:
         """Every chunk of these articles."""
-        out: list[ChunkHit] = []
-        ids = list(dict.fromkeys(article_ids))
-        for lo in range(0, len(ids), 100):
-            got = self.chunks.get(where={"article_id": {"$in": ids[lo : lo + 100]}}, include=["documents", "metadatas"])
-            out += [ChunkHit(self._chunk(i, d, m), 0.0, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        return out
+        return [ChunkHit(self._chunk(i, d, m), 0.0, m)
+                for got in _where_in(self.chunks, "article_id", article_ids, ["documents", "metadatas"], step=100)
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
+                     centroids: np.ndarray | None = None) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
-        ``vectors`` holds the chunk vectors of all items, in order.
+        ``vectors`` holds the chunk vectors of all items, in order; ``centroids`` the articles' vectors
+        (``article_vectors``, computed here when not given).
         """
+        if centroids is None:
+            centroids = article_vectors(items, vectors)
         ids, docs, metas = [], [], []
         records: list[tuple[Article, np.ndarray, int]] = []
-        offset = 0
         for article, chunks in items:
             base = {
                 "article_id": article.id,
@@ -258,10 +272,7 @@ class ChromaStore:
                 ids.append(c.id)
                 docs.append(c.text)
                 metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
-            part = vectors[offset : offset + len(chunks)]
-            records.append((article, centroid(part) if len(part) else np.zeros(self.dim, dtype=np.float32),
-                            len(chunks)))
-            offset += len(chunks)
+            records.append((article, centroids[len(records)], len(chunks)))
         for lo in range(0, len(ids), self._max_batch):
             hi = lo + self._max_batch
             self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi].tolist(), documents=docs[lo:hi], metadatas=metas[lo:hi])
@@ -304,9 +315,7 @@ class ChromaStore:
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
         out: dict[str, list[str]] = {}
-        unique = list(dict.fromkeys(p for p in paths if p))
-        for lo in range(0, len(unique), 500):
-            got = self.articles.get(where={"path": {"$in": unique[lo : lo + 500]}}, include=["metadatas"])
+        for got in _where_in(self.articles, "path", [p for p in paths if p], ["metadatas"]):
             for i, meta in zip(got["ids"], got["metadatas"]):
                 out.setdefault(meta["path"], []).append(i)
         return out
@@ -386,13 +395,6 @@ class ChromaStore:
         return [[(i, str((m or {}).get("group") or i)) for i, m, dist in zip(ids, metas, dists)
                  if 1.0 - float(dist) >= min_similarity]
                 for ids, metas, dists in zip(res["ids"], res["metadatas"], res["distances"])]
-
-    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
-        ids = list(dict.fromkeys(article_ids))
-        if not ids:
-            return {}
-        got = self.articles.get(ids=ids, include=["documents"])
-        return dict(zip(got["ids"], got["documents"]))
 
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
         by_id: dict[str, ChunkHit] = {}
