@@ -24,6 +24,7 @@ from .index import Index, Progress
 from .ingest import article_id
 from .inputs import check_question, normalize_history
 from .models import Answer, Article, ArticleInfo, Chunk, IngestReport, RawDocument, StreamEvent
+from .judge import load_judge, with_judge
 from .pipeline import History, QuestionPipeline
 from .reader import Reader, load_reader
 from .retrieval import Retriever
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .evaluation import EvalDataset, EvalReport
 
 log = logging.getLogger(__name__)
+JUDGE_LOAD_TIMEOUT = 300.0  # seconds an evaluation waits for the judge model (the first start joins 1.1 GB)
 
 
 class Assistant:
@@ -56,12 +58,16 @@ class Assistant:
         self.embedder = embedder or load_embedder(s.embed_model, batch_size=s.embed_batch_size, backend=s.embed_backend)
         self.index = Index(s, self.embedder)
         self.retriever = Retriever(self.index.store, self.index.keyword, s.top_k_dense, s.top_k_bm25, s.top_k_rerank)
-        self.reader = reader or load_reader(s.reader, embedder=self.embedder, keyword=self.index.keyword, settings=s)
+        self.judge = load_judge(s) if reader is None else None
+        self.reader = reader or with_judge(
+            load_reader(s.reader, embedder=self.embedder, keyword=self.index.keyword, settings=s), self.judge,
+            s.judge_wait)
         self.clock = clock or date.today  # "last week" and "latest" are relative to it
         self.generator: Generator | None = load_generator(s) if generator == "settings" else generator
         self.pipeline = QuestionPipeline(self.index, self.embedder, self.retriever, self.reader, s, self.clock,
                                          self.generator)
         self._suggested: tuple[str, list[str]] | None = None
+        self._fast: QuestionPipeline | None = None  # without the judge (see _fast_pipeline)
 
     # ------------------------------------------------------------------ writes
 
@@ -147,7 +153,18 @@ class Assistant:
             self.add_documents(dataset.documents)
         if dataset.paths:
             self.ingest(dataset.paths)
+        if self.judge is not None:  # score the configured assistant, not its first seconds while the judge loads
+            self.judge.wait(JUDGE_LOAD_TIMEOUT)
         return run_eval(assistant_system(self), dataset, limit=limit, k=k, progress=progress)
+
+    def _fast_pipeline(self) -> QuestionPipeline:
+        inner = getattr(self.reader, "inner", None)
+        if inner is None:
+            return self.pipeline
+        if self._fast is None:
+            s = self.settings
+            self._fast = QuestionPipeline(self.index, self.embedder, self.retriever, inner, s, self.clock)
+        return self._fast
 
     def suggest_questions(self, n: int = 4) -> list[str]:
         """Example questions built from the indexed articles themselves, kept only if they get an answer."""
@@ -161,7 +178,8 @@ class Assistant:
         texts = self.get_articles(newest)  # one read for all, not one per article
         for newest_id in newest:
             for q in questions_from(texts[newest_id].text):
-                if q not in out and not self.ask(q).refused:
+                # the fast reader alone: a suggestion must be answerable without waiting for the judge
+                if q not in out and not self._fast_pipeline().run(q).refused:
                     out.append(q)
                     break
             if len(out) >= n:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # --verbose. Set by the CLI entry point only: importing the library changes no environment variable.
 QUIET_ENVIRONMENT = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
 QUIET_LOGGERS = ("assistant", "transformers", "sentence_transformers", "huggingface_hub", "chromadb", "httpx")
+ONE_SHOT_JUDGE_WAIT = 30.0  # seconds `assistant ask` lets an unsure question wait for the judge model to load
 SHORT_ID = 8  # characters of an article id shown in tables; `show` and `delete` take any unique prefix
 ID_HELP = "Article id, or a unique prefix of it (4+ characters; `assistant articles` lists them)."
 FORMATS_HELP = (f"Files or folders (read recursively): {', '.join(LOADERS)}, and any of these gzipped "
@@ -82,10 +83,15 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
-def _open(index_dir: Path | None, generator: str | None = None) -> Assistant:
+def _open(index_dir: Path | None, generator: str | None = None, one_shot: bool = False) -> Assistant:
     from .api import Assistant
 
-    return Assistant(index_dir=index_dir, **({"generator": generator} if generator else {}))
+    overrides: dict[str, Any] = {"generator": generator} if generator else {}
+    if one_shot and "ASSISTANT_JUDGE_WAIT" not in os.environ:
+        # a one-shot question would otherwise always beat the judge model's load (~1-2 s; the first run also
+        # assembles it): an unsure question waits for it; a sure one does not
+        overrides["judge_wait"] = ONE_SHOT_JUDGE_WAIT
+    return Assistant(index_dir=index_dir, **overrides)
 
 
 def _ask_live(assistant: Assistant, question: str, history=None) -> Answer:
@@ -190,7 +196,7 @@ def ask(
 ) -> None:
     """Answer one question from the indexed articles, with citations."""
     with _handled():
-        assistant = _open(index_dir, generator)
+        assistant = _open(index_dir, generator, one_shot=True)
         answer = assistant.ask(question) if json_out else _ask_live(assistant, question)
     if json_out:
         typer.echo(answer.model_dump_json(indent=2))

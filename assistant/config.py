@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(20.0, gt=0)
     load_samples: bool = Field(True, description="Ingest the shipped sample articles when the index is empty.")
     reader: str = Field("features", description="How candidate sentences are scored: features (default) or similarity (see assistant.reader).")
+    judge: Literal["auto", "qwen", "off"] = Field(
+        "auto", description="LLM judge for the questions the fast reader is unsure about: auto (Qwen 1.5B when its "
+        "packages are installed, else off), qwen (required) or off.",
+    )
+    judge_wait: float = Field(
+        0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "
+        "(0: answer with the fast reader meanwhile; the one-shot CLI waits).",
+    )
+    models_dir: Path | None = Field(
+        None, description="Folder for models assembled from their PyPI parts (default: <index_dir>/models).",
+    )
     generator: str = Field("none", description="none (extractive), openai, llamacpp or gemma.")
     llm_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1.")
     llm_model: str | None = None

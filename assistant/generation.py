@@ -151,9 +151,14 @@ class LlamaCppGenerator(Generator):
                 raise GeneratorError(f"llama.cpp failed: {exc}") from exc
 
 
-def gemma_path(index_dir: Path) -> Path:
-    """The packaged Gemma 3 270M GGUF, assembled from its PyPI chunk packages under the index folder once."""
-    target = Path(index_dir) / "models" / "gemma3-270m-q4_k_m.gguf"
+def models_dir(settings: Settings) -> Path:
+    """Where models assembled from PyPI parts live: ASSISTANT_MODELS_DIR, else ``<index_dir>/models``."""
+    return Path(settings.models_dir) if settings.models_dir else Path(settings.index_dir) / "models"
+
+
+def gemma_path(folder: Path) -> Path:
+    """The packaged Gemma 3 270M GGUF, assembled from its PyPI chunk packages into ``folder`` once."""
+    target = Path(folder) / "gemma3-270m-q4_k_m.gguf"
     if target.exists():
         return target
     try:
@@ -172,14 +177,14 @@ QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 QWEN_INSTALL = "pip install -e '.[qwen]'"
 
 
-def qwen_path(index_dir: Path) -> Path:
-    """Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache-2.0), joined once from its 22 PyPI part packages under
-    ``<index_dir>/models/`` and checked against the official release's size and SHA-256."""
+def qwen_path(folder: Path) -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct (Q4_K_M, Apache-2.0), joined once from its 22 PyPI part packages into
+    ``folder`` and checked against the official release's size and SHA-256."""
     import hashlib
     import importlib
     import os
 
-    target = Path(index_dir) / "models" / QWEN_FILE
+    target = Path(folder) / QWEN_FILE
     if target.exists() and target.stat().st_size == QWEN_SIZE:
         return target
     parts = []
@@ -211,7 +216,7 @@ def qwen_path(index_dir: Path) -> Path:
 
 
 def _qwen(settings: Settings) -> Generator:
-    return LlamaCppGenerator(qwen_path(Path(settings.index_dir)))
+    return LlamaCppGenerator(qwen_path(models_dir(settings)))
 
 
 def _openai(settings: Settings) -> Generator:
@@ -227,7 +232,7 @@ def _llamacpp(settings: Settings) -> Generator:
 
 
 def _gemma(settings: Settings) -> Generator:
-    return LlamaCppGenerator(gemma_path(Path(settings.index_dir)))
+    return LlamaCppGenerator(gemma_path(models_dir(settings)))
 
 
 GeneratorFactory = Callable[["Settings"], Generator]

@@ -130,6 +130,9 @@ class QuestionPipeline:
             generated = self.generate(query.search_text, evidence, articles, on_token, timings)
         kind = "conflict" if evidence.conflict and generated.draft is None else "answer"
         answer = self._finish(query, generated.draft or draft, kind, query.scope(applied), timings, t0, articles)
+        if evidence.scored and "judge" in evidence.scored[0].features:
+            answer.judge = "picked" if evidence.scored[0].features["judge"] else "none"
+            answer.timings["judge"] = evidence.scored[0].features["judge_ms"]
         answer.generator = self.generator.name if generated.draft is not None else "none"
         answer.dropped_sentences = generated.dropped
         answer.fallback = generated.fallback

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 EVALSETS = ROOT / "evalsets"
 PAGES = ROOT.parent / "shared" / "datasets" / "article-extraction"
 OUT = ROOT / "benchmarks" / "out"
+os.environ.setdefault("ASSISTANT_MODELS_DIR", str(OUT / "models"))  # one assembled judge model for every eval index
 
 # Page furniture that must never be quoted as evidence.
 FURNITURE = re.compile(r"^\s*(?:read more|related|sign up|subscribe|advertisement|photo|image|click here|share|"
@@ -71,6 +73,8 @@ def build(name: str, rows: list[dict], embedder, reader: str | None):
     else:
         paths = sorted({ROOT / r["article"] for r in rows} | (set((ROOT / "tests/fixtures/news").glob("*.txt"))
                                                               if name == "fixtures" else set()))
+    if a.judge is not None and not a.judge.wait(600):  # measure the judge, not its loading
+        print(f"the LLM judge did not load: {a.judge.error}", file=sys.stderr)
     report = a.ingest(paths)
     if fresh and report.failed:
         print(f"{name}: {len(report.failed)} files failed to ingest: {report.failed[:3]}", file=sys.stderr)

@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The LLM judge (a 1.1 GB model) is off unless a test asks for it: tests/slow/test_qwen_judge.py does.
+os.environ.setdefault("ASSISTANT_JUDGE", "off")
 
 from assistant.embeddings import Embedder  # noqa: E402
 from assistant.textutil import terms  # noqa: E402

