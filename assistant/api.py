@@ -61,7 +61,7 @@ class Assistant:
         self.judge = load_judge(s) if reader is None else None
         self.reader = reader or with_judge(
             load_reader(s.reader, embedder=self.embedder, keyword=self.index.keyword, settings=s), self.judge,
-            s.judge_wait)
+            s.judge_below, s.judge_wait)
         self.clock = clock or date.today  # "last week" and "latest" are relative to it
         self.generator: Generator | None = load_generator(s) if generator == "settings" else generator
         self.pipeline = QuestionPipeline(self.index, self.embedder, self.retriever, self.reader, s, self.clock,
@@ -205,7 +205,15 @@ class Assistant:
         return self.index.get_articles(article_ids)
 
     def stats(self) -> dict[str, Any]:
-        return self.index.stats()
+        return {**self.index.stats(), "judge": self.judge_status()}
+
+    def judge_status(self) -> str:
+        """'ready', 'loading', 'off' or 'off: <why it failed to load>'."""
+        if self.judge is None:
+            return "off"
+        if self.judge.ready:
+            return "ready"
+        return f"off: {self.judge.error}" if self.judge.error else "loading"
 
     def record_feedback(self, answer: Answer | dict[str, Any], vote: str) -> Path:
         """Append a thumbs up/down on an answer to ``<index_dir>/feedback.jsonl``; returns the file."""

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         "auto", description="LLM judge for the questions the fast reader is unsure about: auto (Qwen 1.5B when its "
         "packages are installed, else off), qwen (required) or off.",
     )
+    judge_below: float = Field(
+        0.4, ge=0, le=1, description="The judge decides when the fast reader's best probability is below this "
+        "(1: every question; slower, about 1.5 s each on 2 cores, and more accurate).",
+    )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "
         "(0: answer with the fast reader meanwhile; the one-shot CLI waits).",

@@ -7,7 +7,7 @@ expected article, and the Qwen judge's verdict on them -> ``benchmarks/out/judge
 Step 2 (instant): for bands [low, high) of the reader's best score, the judge decides inside the band and the
 reader's own threshold outside it; prints right / correct refusal / false refusal / share judged per set, and the
 band with the best right + refused among those judging under ``--max-share`` of the questions (so that the median
-question never waits for the model). Choose the band on dev; report test with the chosen band.
+question never waits for the model) with at most 10% false refusals. Choose the band on dev; report test with the chosen band.
 
     python benchmarks/judge_eval.py collect --split dev
     python benchmarks/judge_eval.py bands --split dev [--max-share 0.45]
@@ -110,15 +110,17 @@ def simulate(rows: list[dict], low: float, high: float) -> dict:
 GRID = [round(x * 0.01, 2) for x in (0, 1, 2, 3, 5, 7, 9, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95)] + [1.01]
 
 
-def best_band(rows: list[dict], max_share: float) -> tuple[float, float]:
-    """The band with the best (mean over sets of right + refused) that judges at most max_share of the questions."""
+def best_band(rows: list[dict], max_share: float, max_false_refusal: float = 10.0) -> tuple[float, float]:
+    """The band with the best (mean over sets of right + refused) that judges at most max_share of the questions
+    and keeps false refusals (all sets together) at most max_false_refusal percent."""
     by_set = {}
     for r in rows:
         by_set.setdefault(r["set"], []).append(r)
     best, best_key = (0.0, 0.0), None
     for low in GRID:
         for high in GRID:
-            if high <= low or simulate(rows, low, high)["judged"] > 100 * max_share:
+            overall = simulate(rows, low, high) if high > low else None
+            if overall is None or overall["judged"] > 100 * max_share or overall["false_refusal"] > max_false_refusal:
                 continue
             results = [simulate(rs, low, high) for rs in by_set.values()]
             key = sum((m["right"] or 0) + (m["refused"] or 0) for m in results) / len(results)
@@ -151,13 +153,20 @@ def main() -> None:
     args = ap.parse_args()
     path = collect(args.split) if args.step == "collect" else OUT / f"judge-{args.split}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    from assistant.judge import HIGH, LOW
+    from assistant.config import Settings
 
-    low, high = map(float, args.band.split(",")) if args.band else best_band(rows, args.max_share)
+    default_low, default_high = 0.0, Settings().judge_below
+    if args.band:
+        low, high = map(float, args.band.split(","))
+    elif args.split == "test":  # a band is never chosen on test questions
+        low, high = default_low, default_high
+    else:
+        low, high = best_band(rows, args.max_share)
+    label = f"best under {args.max_share:.0%} judged, false refusal ≤ 10%" if not args.band and args.split == "dev" else "given"
     bands = [("fast reader alone", 0.0, 0.0), ("judge on every question", 0.0, 1.01),
-             (f"judge in [{low}, {high}) (best under {args.max_share:.0%} judged)", low, high)]
-    if (LOW, HIGH) != (low, high):
-        bands.append((f"judge in [{LOW}, {HIGH}) (the default)", LOW, HIGH))
+             (f"judge in [{low}, {high}) ({label})", low, high)]
+    if (default_low, default_high) != (low, high):
+        bands.append((f"judge below {default_high} (the default)", default_low, default_high))
     md = table(rows, bands)
     print(md)
     if args.write:

@@ -8,7 +8,7 @@ import pytest
 from assistant import judge as judge_mod
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, load_judge, parse_reply
+from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, load_judge, parse_reply, with_judge
 from assistant.models import Chunk, Span
 from assistant.reader import Reader
 from assistant.records import ScoredSentence
@@ -36,6 +36,14 @@ def test_anything_but_words_from_a_shown_sentence_that_add_to_the_question_is_no
     # words are found in sentence 2, so that one is a pick
     verdict = parse_reply(reply, [S1, S2], "Does Turkey shelter refugees?")
     assert verdict.choice == (1 if reply == "3: Urfa province" else None)
+
+
+def test_how_many_needs_a_figure_in_the_words():
+    sentence = "Queues for bread stretch for hours, and a couple of miles away 4,000 people wait."
+    assert parse_reply("1: hours", [sentence], "How long did people wait for bread?", "number").choice is None
+    assert parse_reply("1: a couple of miles", [sentence], "How far away?", "number").choice == 0
+    assert parse_reply("1: 4,000 people", [sentence], "How many people wait?", "number").choice == 0
+    assert parse_reply("1: hours", [sentence], "What stretches?", "other").choice == 0
 
 
 def test_a_number_the_question_gives_still_counts_as_an_answer_word():
@@ -86,6 +94,7 @@ class FixedReader(Reader):
 
 class Info:
     text = "Which province saw a large movement of refugees?"
+    kind = "place"
 
 
 def _read(judge: Judge, scored, low=0.1, high=0.9):
@@ -111,6 +120,15 @@ def test_outside_the_unsure_band_the_judge_is_not_asked():
     assert _read(judge, [(S1, 0.95), (S2, 0.4)])[0].score == 0.95
     assert _read(judge, [(S1, 0.05)])[0].score == 0.05
     assert judge.prompts == []
+
+
+def test_judge_below_one_means_every_question_and_no_judge_means_the_reader_itself():
+    fast = FixedReader([(S1, 0.95), (S2, 0.4)])
+    assert with_judge(fast, None, 0.4) is fast
+    judge = ScriptedJudge(["2: Urfa province", "2: Urfa province"])
+    assert with_judge(fast, judge, 0.4).read(Info(), None, [])[0].span.text == S1  # sure: not asked
+    assert with_judge(fast, judge, 1.0).read(Info(), None, [])[0].span.text == S2
+    assert len(judge.prompts) == 1
 
 
 def test_a_judge_that_is_loading_or_failing_leaves_the_fast_readers_answer():
@@ -171,3 +189,25 @@ def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_artic
     assert not answered.refused and "120,000" in answered.citations[0].quote and answered.judge == "picked"
     assert "judge" in answered.timings and fast.judge is None
     assert answered.citations[0].quote in SAMPLE.read_text(encoding="utf-8")
+
+
+def test_stats_say_whether_the_judge_is_on(make_assistant):
+    assert make_assistant().stats()["judge"] == "off"  # ASSISTANT_JUDGE=off in tests
+    a = make_assistant()
+    a.judge = LlamaJudge(lambda: (_ for _ in ()).throw(ConfigError("part 3 of 22 is missing")), background=False)
+    assert a.stats()["judge"].startswith("off: ")
+
+
+class FakeLlama:
+    def create_chat_completion(self, **_):
+        return {"choices": [{"message": {"content": "2: Urfa province"}}]}
+
+
+def test_a_question_that_would_wait_too_long_for_a_busy_judge_gets_the_fast_answer(monkeypatch):
+    monkeypatch.setattr(judge_mod, "BUSY_WAIT", 0.05)
+    judge = LlamaJudge(lambda: (_ for _ in ()).throw(ConfigError("no model")), background=False)
+    judge._llm = FakeLlama()  # stands in for a loaded model
+    assert _read(judge, [(S1, 0.6), (S2, 0.4)])[0].span.text == S2
+    with judge._lock:  # another question is being judged
+        out = _read(judge, [(S1, 0.6), (S2, 0.4)])
+    assert [(s.span.text, s.score) for s in out] == [(S1, 0.6), (S2, 0.4)]
