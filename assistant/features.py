@@ -26,7 +26,9 @@ FURNITURE = re.compile(
     r"|^\s*(?:sign up (?:for|to|now)|subscribe (?:to|now|today)|click here|tap here|share (?:this|on)|follow us|"
     r"get (?:the|our) .{0,40}newsletter|all rights reserved|©)"
     r"|^\s*\(?(?:photo|image|picture)s?(?: by| credit)?\b[^.]*(?:getty|reuters|ap|afp|shutterstock)[^.]*\)?\s*$"
-    r"|(?:getty images|\bap photo|reuters/|afp via getty|shutterstock)\s*\)?\s*$",
+    r"|(?:getty images|\bap photo|reuters/|afp via getty|shutterstock)\s*\)?\s*$"
+    # a stock-quote widget row: "| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |"
+    r"|^\s*\|\s*[A-Z.]{1,6}\s*\|[^|]*\|\s*[\d.,]+\s*\|\s*[+-]?[\d.,]+\s*\|\s*[+-]?[\d.,]+%\s*\|",
     re.IGNORECASE,
 )
 # A dateline at the start of a sentence: "DUBAI, United Arab Emirates (AP) — ", "LONDON (Reuters) - ".

@@ -21,13 +21,15 @@ def features(question, sentence, before="", after="", title=""):
 def test_page_furniture_is_recognised():
     for line in ["Read more: Alibaba poised to launch record-breaking $13.4bn Hong Kong listing",
                  "Related: Five things to know", "Sign up for our morning newsletter", "Photo: Getty Images",
-                 "(Photo by John Smith/Getty Images)", "Advertisement"]:
+                 "(Photo by John Smith/Getty Images)", "Advertisement",
+                 "| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |"]:
         assert is_furniture(line), line
 
 
 def test_article_sentences_are_not_furniture():
     for line in ["Alibaba could raise as much as $12.9bn from its Hong Kong listing.",
-                 "Related companies fell 3% on Tuesday.", "Photographers gathered outside the court."]:
+                 "Related companies fell 3% on Tuesday.", "Photographers gathered outside the court.",
+                 "| Q3 revenue | $27.2bn | up 3.5% |"]:
         assert not is_furniture(line), line
 
 
