@@ -9,6 +9,7 @@ questions), the ingest's duration, and the app's peak memory (VmHWM).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -17,6 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The retrieval stack is measured here; the LLM judge (its own speed in judge_eval.py) would add 1-3 s to
+# unsure questions and 1.6 GB to a process. ASSISTANT_JUDGE=auto in the environment measures with it.
+os.environ.setdefault("ASSISTANT_JUDGE", "off")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _results import pct  # noqa: E402
