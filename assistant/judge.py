@@ -201,7 +201,7 @@ class JudgedReader(Reader):
         shown = _distinct(scored, SHOWN)
         t = time.perf_counter()
         try:
-            verdict = self.judge.judge(info.text, [s.span.text for s in shown], info.kind)
+            verdict = self.judge.judge(judge_question(info.text), [s.span.text for s in shown], info.kind)
         except Exception as exc:  # noqa: BLE001 - a failing judge must never cost the answer
             log.warning("the LLM judge failed, the fast reader decides: %s", exc)
             return scored
@@ -219,6 +219,14 @@ class JudgedReader(Reader):
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
+
+
+def judge_question(text: str) -> str:
+    """The question as the judge reads it best: a follow-up resolved to "How many crossed in one day (Turkey)?"
+    becomes "How many crossed in one day? (context: Turkey)" (with the names in brackets the model answered
+    "Turkey"; as context it found "8000")."""
+    m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)\s*\?", text.strip())
+    return f"{m.group(1)}? (context: {m.group(2)})" if m else text
 
 
 def _distinct(scored: Sequence[ScoredSentence], n: int) -> list[ScoredSentence]:

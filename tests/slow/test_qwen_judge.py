@@ -45,3 +45,10 @@ def test_answers_with_the_judge_stay_verified(judged):
     for c in answer.citations:
         assert judged.article(c.article_id).text[c.start:c.end] == c.quote
     assert judged.ask("Who won the 2018 World Cup?").refused
+
+
+def test_a_follow_up_about_one_day_gets_the_24_hour_figure(judged):
+    answer = judged.ask("and how many crossed in one day?",
+                        history=[("user", EXAMPLE_QUESTION), ("assistant", "more than 120,000 [1]")])
+    assert not answer.refused and "About 8000 refugees" in answer.citations[0].quote
+    assert answer.resolved_question == "How many crossed in one day (Turkey)?"

@@ -8,7 +8,7 @@ import pytest
 from assistant import judge as judge_mod
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, load_judge, parse_reply, with_judge
+from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, judge_question, load_judge, parse_reply, with_judge
 from assistant.models import Chunk, Span
 from assistant.reader import Reader
 from assistant.records import ScoredSentence
@@ -211,3 +211,8 @@ def test_a_question_that_would_wait_too_long_for_a_busy_judge_gets_the_fast_answ
     with judge._lock:  # another question is being judged
         out = _read(judge, [(S1, 0.6), (S2, 0.4)])
     assert [(s.span.text, s.score) for s in out] == [(S1, 0.6), (S2, 0.4)]
+
+
+def test_a_resolved_follow_up_is_put_to_the_judge_with_its_subject_as_context():
+    assert judge_question("How many crossed in one day (Turkey)?") == "How many crossed in one day? (context: Turkey)"
+    assert judge_question("How many refugees does Turkey shelter?") == "How many refugees does Turkey shelter?"
