@@ -4,8 +4,11 @@ The fast reader (``reader.FeatureReader``) scores every candidate sentence in mi
 falls in an unsure band, ``JudgedReader`` shows the best few sentences to a small instruct model (Qwen2.5 1.5B,
 packaged on PyPI in 22 parts, run with llama-cpp-python) and asks which one states the answer, and with which
 words, or NONE. The judge only re-orders or rejects the reader's sentences: it never writes the answer, so every
-quote still equals the article text, and its reply is accepted only when the words it names are in the sentence it
-picked and are not merely words of the question.
+quote still equals the article text, and its reply is accepted only when the words it names are in one of the
+sentences shown and are not merely words of the question.
+
+The judge decides when the fast reader's best score is below ``ASSISTANT_JUDGE_BELOW`` (default 0.4, chosen on the
+dev questions with ``benchmarks/judge_eval.py``: at most 10% false refusals, fewer than half the questions judged).
 
 The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
 so a question never waits for the model and a missing model never gives a wrong answer.
@@ -42,8 +45,6 @@ SYSTEM = ("You check whether numbered news sentences answer a question. If one o
           "name, a number, a date, a place...). If none of them states the answer, reply NONE.")
 SHOWN = 3  # sentences shown to the judge
 JUDGE_INSTALL = "pip install -e '.[qwen]'"
-# The judge decides when the fast reader's best score is below ASSISTANT_JUDGE_BELOW (default 0.4, chosen on the
-# dev questions with benchmarks/judge_eval.py so that fewer than half of the questions wait for the model).
 MAX_TOKENS = 16
 MAX_CHARS = 400  # of each sentence shown
 BUSY_WAIT = 6.0  # seconds a question waits for the judge to finish other questions
@@ -181,8 +182,8 @@ class LlamaJudge(Judge):
 class JudgedReader(Reader):
     """The fast reader, with the judge deciding when the best score is in ``[low, high)``.
 
-    The judge's pick becomes the best sentence (scored at least ``accept``); NONE scales every score below the
-    refusal threshold, so the answer stage refuses and points at the closest article as usual."""
+    The judge's pick becomes the best sentence (scored at least ``accept``); NONE sets every score to 0, so the
+    answer stage refuses, whatever ASSISTANT_REFUSAL_THRESHOLD says, and points at the closest article as usual."""
 
     def __init__(self, inner: Reader, judge: Judge, low: float, high: float, accept: float = 0.5, wait: float = 0.0):
         self.inner = inner
@@ -191,11 +192,9 @@ class JudgedReader(Reader):
         self.low, self.high, self.accept = low, high, accept
         self.name = f"{inner.name}+judge"
         self.threshold, self.margin, self.conflict_margin = inner.threshold, inner.margin, inner.conflict_margin
-        self.last: Verdict | None = None  # the latest verdict, for evaluation and logs
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         scored = self.inner.read(info, q_vec, candidates)
-        self.last = None
         if not scored or not (self.low <= scored[0].score < self.high) or not self._ready():
             return scored
         shown = _distinct(scored, SHOWN)
@@ -205,17 +204,14 @@ class JudgedReader(Reader):
         except Exception as exc:  # noqa: BLE001 - a failing judge must never cost the answer
             log.warning("the LLM judge failed, the fast reader decides: %s", exc)
             return scored
-        self.last = verdict
         ms = round((time.perf_counter() - t) * 1000, 2)
-        if verdict.choice is None:
-            factor = min(1.0, 0.5 * self.threshold / max(scored[0].score, 1e-9))
-            return [_rescored(s, s.score * factor, judge=0.0, judge_ms=ms) for s in scored]
+        if verdict.choice is None:  # below any refusal threshold; the order is kept for the refusal's pointer
+            return [_rescored(s, 0.0, judge=0.0, judge_ms=ms) for s in scored]
         pick = shown[verdict.choice]
         boost = max(pick.score, self.accept)
         # the pick first; the others keep their order below it
         return [_rescored(pick, boost, judge=1.0, judge_ms=ms),
                 *(_rescored(s, min(s.score, boost * 0.99), judge=0.0, judge_ms=ms) for s in scored if s is not pick)]
-
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
