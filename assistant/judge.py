@@ -87,10 +87,17 @@ _FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
                      r"triple|once)\b", re.I)
 
 
+_MONEY_OR_SHARE = re.compile(r"[$£€¥]\s?\d[\d,.]*|\d[\d,.]*\s?%")
+
+
 def _holds(sentence: str, words: str, new_terms: set[str]) -> bool:
     """The words are in the sentence: verbatim (spacing and punctuation aside: '£71.6 million' in '£71.6million'),
     or every word they add to the question is, stemmed ('30 minutes' in 'a 30 minute activity'; 'Tova Noel,
-    Michael Thomas' in 'Tova Noel and Michael Thomas')."""
+    Michael Thomas' in 'Tova Noel and Michael Thomas'). A sum of money or a percentage must be there as written
+    ('$10' is not in '10 a.m.')."""
+    flat = re.sub(r"\s+", "", sentence)
+    if any(m.replace(" ", "") not in flat for m in _MONEY_OR_SHARE.findall(words)):
+        return False
     if _squash(words) in _squash(sentence):
         return True
     return bool(new_terms) and new_terms <= set(terms(sentence))

@@ -46,6 +46,12 @@ def test_how_many_needs_a_figure_in_the_words():
     assert parse_reply("1: hours", [sentence], "What stretches?", "other").choice == 0
 
 
+def test_a_sum_of_money_must_be_in_the_sentence_as_written():
+    sentence = "Tickets for the tour go on sale at 10 a.m. Friday; seats cost from $45."
+    assert parse_reply("1: $10", [sentence], "How much do tickets cost?", "number").choice is None
+    assert parse_reply("1: $45 tickets", [sentence], "How much do seats cost?", "number").choice == 0
+
+
 def test_a_number_the_question_gives_still_counts_as_an_answer_word():
     assert parse_reply("1: 120,000", [S1], "Is it 120,000 refugees that Turkey shelters?").choice == 0
 
