@@ -16,6 +16,7 @@ so a question never waits for the model and a missing model never gives a wrong 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import re
@@ -173,6 +174,13 @@ class LlamaJudge(Judge):
         self._loaded.wait(timeout)
         return self.ready
 
+    def close(self) -> None:
+        """Free the model (a question already being judged finishes first)."""
+        with self._lock:
+            llm, self._llm = self._llm, None
+        if llm is not None and hasattr(llm, "close"):
+            llm.close()
+
     def reply(self, system: str, user: str) -> str:
         # questions take turns; one that would wait longer than BUSY_WAIT gets the fast reader's answer
         if not self._lock.acquire(timeout=BUSY_WAIT):
@@ -251,6 +259,15 @@ def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSente
 
 _JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (1.6 GB each)
 _LOADING = threading.Lock()
+
+
+@atexit.register
+def _close_judges() -> None:
+    """Free the shared models before the interpreter tears llama.cpp's bindings down (freeing them after that
+    prints a traceback at exit)."""
+    for judge in _JUDGES.values():
+        judge.close()
+    _JUDGES.clear()
 
 
 def judge_installed() -> bool:

@@ -237,3 +237,13 @@ def test_assistants_of_one_process_share_one_judge_model(monkeypatch, tmp_path):
     assert len(loads) == 2
     first.error = "part 3 of 22 is missing"  # a failed load is tried again
     assert load_judge(Settings(judge="qwen", models_dir=tmp_path)) is not first
+
+
+def test_closing_a_judge_frees_its_model_and_turns_it_off():
+    judge = LlamaJudge(lambda: (_ for _ in ()).throw(ConfigError("no model")), background=False)
+    closed = []
+    judge._llm = type("Model", (), {"close": lambda self: closed.append(1)})()
+    assert judge.ready
+    judge.close()
+    assert closed == [1] and not judge.ready
+    judge.close()  # twice is harmless
