@@ -23,8 +23,8 @@ from .generation import Generator, load_generator
 from .index import Index, Progress
 from .ingest import article_id
 from .inputs import check_question, normalize_history
-from .models import Answer, Article, ArticleInfo, Chunk, IngestReport, RawDocument, StreamEvent
 from .judge import load_judge, with_judge
+from .models import Answer, Article, ArticleInfo, Chunk, IngestReport, RawDocument, StreamEvent
 from .pipeline import History, QuestionPipeline
 from .reader import Reader, load_reader
 from .retrieval import Retriever

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
+from .generation import QWEN_INSTALL, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
 
@@ -45,7 +46,6 @@ SYSTEM = ("You check whether numbered news sentences answer a question. If one o
           "with its number, a colon and the shortest exact words from that sentence that answer the question (a "
           "name, a number, a date, a place...). If none of them states the answer, reply NONE.")
 SHOWN = 3  # sentences shown to the judge
-JUDGE_INSTALL = "pip install -e '.[qwen]'"
 MAX_TOKENS = 16
 MAX_CHARS = 400  # of each sentence shown
 BUSY_WAIT = 6.0  # seconds a question waits for the judge to finish other questions
@@ -60,13 +60,19 @@ class Verdict:
     reply: str = ""
 
 
+_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|couple|several|few|half|twice|double|"
+                     r"triple|once)\b", re.IGNORECASE)
+_MONEY_OR_SHARE = re.compile(r"[$£€¥]\s?\d[\d,.]*|\d[\d,.]*\s?%")
+
+
 def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str = "other") -> Verdict:
     """Read '2: the words' (or NONE). The words decide: a pick is kept when they are in the sentence named or,
     since small models often miscount, in another shown sentence (the reader's better one first); when they
     say more than the question does; and, for "how many/how much" (``kind`` number), when they hold a figure.
     Anything else counts as NONE, the safe side."""
     text = reply.strip()
-    match = re.match(r"^\s*\[?(\d+)\]?\s*[:.)\-]\s*(.+)$", text, re.S)
+    match = re.match(r"^\s*\[?(\d+)\]?\s*[:.)\-]\s*(.+)$", text, re.DOTALL)
     named, words = (int(match.group(1)) - 1, match.group(2)) if match else (None, text)
     words = words.strip().strip("\"'“”‘’").rstrip(".").strip()
     if not words or words.upper().startswith("NONE"):
@@ -81,14 +87,6 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
         if _holds(sentences[n], words, new_terms):
             return Verdict(n, words, reply)
     return Verdict(None, words, reply)
-
-
-_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|couple|several|few|half|twice|double|"
-                     r"triple|once)\b", re.I)
-
-
-_MONEY_OR_SHARE = re.compile(r"[$£€¥]\s?\d[\d,.]*|\d[\d,.]*\s?%")
 
 
 def _holds(sentence: str, words: str, new_terms: set[str]) -> bool:
@@ -159,7 +157,7 @@ class LlamaJudge(Judge):
             self.name = f"llamacpp:{Path(path).stem}"
             log.info("judge model %s loaded in %.1f s", Path(path).name, time.perf_counter() - t)
         except ImportError:
-            self.error = f"the LLM judge needs llama-cpp-python: {JUDGE_INSTALL}"
+            self.error = f"the LLM judge needs llama-cpp-python: {QWEN_INSTALL}"
         except Exception as exc:  # noqa: BLE001 - whatever stops the model, the fast reader goes on alone
             self.error = str(exc) or type(exc).__name__
         if self.error:
@@ -280,12 +278,12 @@ def judge_installed() -> bool:
 def load_judge(settings: Settings) -> Judge | None:
     """The judge ``settings.judge`` asks for: None when off (or, for auto, when its packages are absent).
     The model is assembled and loaded in the background; a failure there is logged and leaves the judge off."""
-    from .generation import models_dir, qwen_path
-
-    if settings.judge == "off" or (settings.judge == "auto" and not judge_installed()):
+    if settings.judge == "off":
         return None
     if not judge_installed():
-        raise ConfigError(f"ASSISTANT_JUDGE=qwen needs llama-cpp-python and the Qwen model parts: {JUDGE_INSTALL} "
+        if settings.judge == "auto":
+            return None
+        raise ConfigError(f"ASSISTANT_JUDGE=qwen needs llama-cpp-python and the Qwen model parts: {QWEN_INSTALL} "
                           "(or set ASSISTANT_JUDGE=off)")
     folder = models_dir(settings).resolve()
     with _LOADING:

@@ -8,11 +8,19 @@ import pytest
 from assistant import judge as judge_mod
 from assistant.config import Settings
 from assistant.errors import ConfigError
-from assistant.judge import JudgedReader, Judge, LlamaJudge, Verdict, judge_question, load_judge, parse_reply, with_judge
+from assistant.judge import (
+    Judge,
+    JudgedReader,
+    LlamaJudge,
+    Verdict,
+    judge_question,
+    load_judge,
+    parse_reply,
+    with_judge,
+)
 from assistant.models import Chunk, Span
 from assistant.reader import Reader
 from assistant.records import ScoredSentence
-
 from tests.conftest import EXAMPLE_QUESTION, SAMPLE
 
 S1 = "Turkey already shelters more than 120,000 Syrian refugees."
