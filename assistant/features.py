@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .answer_type import CURRENCY, NUMBER_WORD
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTHS
 from .question import QueryInfo, names_in
 from .textutil import STOPWORDS, _stem, numbers, terms, words
@@ -37,15 +38,8 @@ DATELINE = re.compile(
     r"|\((?:AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa)\)\s*)[—–-]{1,2}\s+"
 )
 
-_CURRENCY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b",
-                       re.IGNORECASE)
 _MAGNITUDE = re.compile(r"\b(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|dozens?|half|percent|per cent)\b|%",
                         re.IGNORECASE)
-_NUMBER_WORD = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|several|a few|"
-    r"a couple)\b",
-    re.IGNORECASE)
 _MONEY_Q = re.compile(r"\b(?:how much|price|cost|costs|paid|pay|pays|revenue|sales|raise|raised|worth|fine|fined|"
                       r"spend|spent|salary|budget|earn|earned|profit|loss|value|valued|deal|sell|sold for|charge)\b",
                       re.IGNORECASE)
@@ -107,11 +101,11 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
     ``near_focus``: whether a figure precedes what the question counts (computed when not given)."""
     if info.kind == "number":
         new = _new_numbers(sentence, info)
-        has_word = bool(_NUMBER_WORD.search(DATE_EXPRESSION.sub(" ", sentence)))
+        has_word = bool(NUMBER_WORD.search(DATE_EXPRESSION.sub(" ", sentence)))
         if not new and not has_word:
             return 0.0
         if _MONEY_Q.search(question) and re.search(r"\bhow much\b", question, re.I):
-            return 1.0 if _CURRENCY.search(sentence) or _MAGNITUDE.search(sentence) else 0.5
+            return 1.0 if CURRENCY.search(sentence) or _MAGNITUDE.search(sentence) else 0.5
         if not new:
             return 0.6
         # "how many refugees crossed": a figure of that thing ("8000 refugees ... crossed"), not any other figure

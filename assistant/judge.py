@@ -8,7 +8,10 @@ quote still equals the article text, and its reply is accepted only when the wor
 sentences shown and are not merely words of the question.
 
 The judge decides when the fast reader's best score is below ``ASSISTANT_JUDGE_BELOW`` (default 0.4, chosen on the
-dev questions with ``benchmarks/judge_eval.py``: at most 10% false refusals, fewer than half the questions judged).
+dev questions with ``benchmarks/judge_eval.py``: fewer than half the questions judged, about 10% false refusals;
+with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead of 10.4% but answer 1.9% fewer
+dev questions right), and on a sure answer that is ``doubtful`` (a name question, or a best sentence without the
+kind of thing asked for). Its picks must be that kind of thing (``answer_type.words_misfit``).
 
 The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
 so a question never waits for the model and a missing model never gives a wrong answer.
@@ -28,7 +31,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .answer_type import asks_name, sentence_misfit, words_misfit
 from .errors import ConfigError
+from .features import kind_match
 from .generation import QWEN_INSTALL, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
@@ -70,7 +75,9 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     """Read '2: the words' (or NONE). The words decide: a pick is kept when they are in the sentence named or,
     since small models often miscount, in another shown sentence (the reader's better one first); when they
     say more than the question does; and, for "how many/how much" (``kind`` number), when they hold a figure.
-    Anything else counts as NONE, the safe side."""
+    and when they are the kind of answer asked for (``answer_type.words_misfit``: a sum of money for "how much
+    revenue", a name for "what is the name of", a day for "on what date"). Anything else counts as NONE, the safe
+    side."""
     text = reply.strip()
     match = re.match(r"^\s*\[?(\d+)\]?\s*[:.)\-]\s*(.+)$", text, re.DOTALL)
     named, words = (int(match.group(1)) - 1, match.group(2)) if match else (None, text)
@@ -85,7 +92,8 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
     for n in order:
         if _holds(sentences[n], words, new_terms):
-            return Verdict(n, words, reply)
+            # the words must be the kind of thing asked: no "-1.41%" for revenue, no "2018" for a count of seats
+            return Verdict(None if words_misfit(words, sentences[n], question) else n, words, reply)
     return Verdict(None, words, reply)
 
 
@@ -193,7 +201,8 @@ class LlamaJudge(Judge):
 
 
 class JudgedReader(Reader):
-    """The fast reader, with the judge deciding when the best score is in ``[low, high)``.
+    """The fast reader, with the judge deciding when the best score is in ``[low, high)`` or the best sentence is
+    ``doubtful``.
 
     The judge's pick becomes the best sentence (scored at least ``accept``); NONE sets every score to 0, so the
     answer stage refuses, whatever ASSISTANT_REFUSAL_THRESHOLD says, and points at the closest article as usual."""
@@ -208,7 +217,8 @@ class JudgedReader(Reader):
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         scored = self.inner.read(info, q_vec, candidates)
-        if not scored or not (self.low <= scored[0].score < self.high) or not self._ready():
+        if not scored or not (self.low <= scored[0].score < self.high or doubtful(scored[0].span.text, info)) \
+                or not self._ready():
             return scored
         shown = _distinct(scored, SHOWN)
         t = time.perf_counter()
@@ -228,6 +238,15 @@ class JudgedReader(Reader):
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
+
+
+def doubtful(sentence: str, info: QueryInfo) -> bool:
+    """A sure answer the judge checks all the same: a name question (a sentence that restates "the Forest Hill
+    police sergeant" scores high without naming him), or a best sentence without the kind of thing asked for (no
+    sum of money for "how much revenue", only prices and years for "how many seats")."""
+    if asks_name(info.text) or sentence_misfit(sentence, info.text, frozenset(info.numbers)):
+        return True
+    return info.kind in ("number", "date", "person", "place") and kind_match(sentence, info, info.text) == 0
 
 
 def judge_question(text: str) -> str:

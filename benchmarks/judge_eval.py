@@ -78,14 +78,19 @@ def collect(split: str) -> Path:
 
 
 def simulate(rows: list[dict], low: float, high: float) -> dict:
-    """The outcome of every question with the judge deciding in [low, high) and the reader's threshold elsewhere."""
+    """The outcome of every question with the judge deciding in [low, high) or on a doubtful best sentence, and
+    the reader's threshold elsewhere. The recorded replies are read again with today's ``parse_reply``."""
+    from assistant.judge import doubtful, parse_reply
+    from assistant.question import analyze
+
     right = refused = false_refusal = judged = 0
     ms = []
     for r in rows:
         best = r["p"][0] if r["p"] else 0.0
-        if r["p"] and low <= best < high:
+        info = analyze(r["q"])
+        if r["p"] and (low <= best < high or (high > low and doubtful(r["texts"][0], info))):
             judged += 1
-            pick = r["choice"]
+            pick = parse_reply(r["reply"], r["texts"], r["q"], info.kind).choice
             ms.append(FAST_MS + r["ms"])
         else:
             pick = 0 if r["p"] and best >= r["threshold"] else None

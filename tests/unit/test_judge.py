@@ -19,6 +19,7 @@ from assistant.judge import (
     with_judge,
 )
 from assistant.models import Chunk, Span
+from assistant.question import analyze
 from assistant.reader import Reader
 from assistant.records import ScoredSentence
 from tests.conftest import EXAMPLE_QUESTION, SAMPLE
@@ -106,13 +107,11 @@ class FixedReader(Reader):
         return sorted(out, key=lambda s: s.score, reverse=True)
 
 
-class Info:
-    text = "Which province saw a large movement of refugees?"
-    kind = "place"
+INFO = analyze("Which province saw a large movement of refugees?", "place")
 
 
 def _read(judge: Judge, scored, low=0.1, high=0.9):
-    return JudgedReader(FixedReader(scored), judge, low, high).read(Info(), None, [])
+    return JudgedReader(FixedReader(scored), judge, low, high).read(INFO, None, [])
 
 
 def test_the_judges_pick_becomes_the_best_sentence():
@@ -140,8 +139,8 @@ def test_judge_below_one_means_every_question_and_no_judge_means_the_reader_itse
     fast = FixedReader([(S1, 0.95), (S2, 0.4)])
     assert with_judge(fast, None, 0.4) is fast
     judge = ScriptedJudge(["2: Urfa province", "2: Urfa province"])
-    assert with_judge(fast, judge, 0.4).read(Info(), None, [])[0].span.text == S1  # sure: not asked
-    assert with_judge(fast, judge, 1.0).read(Info(), None, [])[0].span.text == S2
+    assert with_judge(fast, judge, 0.4).read(INFO, None, [])[0].span.text == S1  # sure: not asked
+    assert with_judge(fast, judge, 1.0).read(INFO, None, [])[0].span.text == S2
     assert len(judge.prompts) == 1
 
 
@@ -155,10 +154,10 @@ def test_a_judge_that_is_loading_or_failing_leaves_the_fast_readers_answer():
 def test_with_a_wait_an_unsure_question_waits_for_the_loading_model_and_a_sure_one_does_not():
     judge = ScriptedJudge(["2: Urfa province"], ready=False)
     reader = JudgedReader(FixedReader([(S1, 0.95)]), judge, 0.1, 0.9, wait=30.0)
-    reader.read(Info(), None, [])
+    reader.read(INFO, None, [])
     assert not hasattr(judge, "waited")
     reader.inner = FixedReader([(S1, 0.6), (S2, 0.4)])
-    assert reader.read(Info(), None, [])[0].span.text == S2 and judge.waited == 30.0
+    assert reader.read(INFO, None, [])[0].span.text == S2 and judge.waited == 30.0
 
 
 def test_repeated_sentences_are_shown_once():
@@ -255,3 +254,27 @@ def test_closing_a_judge_frees_its_model_and_turns_it_off():
     judge.close()
     assert closed == [1] and not judge.ready
     judge.close()  # twice is harmless
+
+
+def test_words_of_the_wrong_kind_count_as_none():
+    lowe = "| LOW | LOWE'S COMPANIES INC. | 113.40 | -1.62 | -1.41% |"
+    assert parse_reply("1: -1.41%", [lowe], "How much revenue did Lowe's report?").choice is None
+    assert parse_reply("1: October", ["Talks began at an October news conference."],
+                       "On what date is the deal to be signed?").choice is None
+
+
+def test_a_sure_answer_that_lacks_what_the_question_needs_is_judged_all_the_same():
+    sergeant = "Earlier that night, a Forest Hill police sergeant searched that same hotel room."
+    question = "What is the name of the Forest Hill police sergeant who searched the room?"
+    judge = ScriptedJudge(["NONE"])
+    out = JudgedReader(FixedReader([(sergeant, 0.9)]), judge, 0.0, 0.4).read(analyze(question), None, [])
+    assert judge.prompts and out[0].score == 0.0  # a name question: checked, and refused
+    judge = ScriptedJudge(["1: 120,000"])
+    out = JudgedReader(FixedReader([(S1, 0.9)]), judge, 0.0, 0.4).read(
+        analyze("How many refugees does Turkey shelter?"), None, [])
+    assert judge.prompts == [] and out[0].score == 0.9  # a sure answer of the kind asked: not checked
+    ticket = "The symposium is on Oct. 28 at Riveredge in Chesapeake City."
+    judge = ScriptedJudge(["NONE"])
+    JudgedReader(FixedReader([(ticket, 0.9)]), judge, 0.0, 0.4).read(
+        analyze("How much does a ticket for the symposium cost?"), None, [])
+    assert judge.prompts  # no sum of money for a price: checked

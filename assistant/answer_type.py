@@ -1,0 +1,123 @@
+"""What kind of answer a question asks for, and whether a sentence, or the words a judge names in it, can be one.
+
+Hard checks, used where a model or a soft score could be fooled by a sentence that restates the question:
+"How much revenue did Lowe's report?" is not answered by "-1.41%", "What is the name of the sergeant?" not by
+"a Forest Hill police sergeant searched the room", "How many seats?" not by the year "2018", and "On what date?"
+not by "October". Each rule was kept only when it rejected wrong answers without costing right ones on the
+project's dev questions (``benchmarks/judge_eval.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import DATE_EXPRESSION
+from .question import names_in
+from .textutil import words
+
+_CURRENCY_WORD = r"\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b"
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k)\b"
+CURRENCY = re.compile(rf"[$€£¥₹]|{_CURRENCY_WORD}", re.IGNORECASE)
+NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|several|a few|"
+    r"a couple)\b",
+    re.IGNORECASE)
+
+_MONEY_NOUN = r"(?:money|revenue|cash|funding|profit|sales|income|debt|compensation|fine|bail|damages)"
+_MONEY_Q = re.compile(
+    rf"\bhow much (?:[\w-]+ ){{0,4}}{_MONEY_NOUN}\b"
+    r"|\bhow much (?:did|does|do|will|would) .{0,40}\b(?:cost|pay|raise|sell|spend|earn|charge)"
+    r"|\bhow much (?:is|was|are|were) .{0,40}\b(?:worth|ticket|fee|fine|price|cost)"
+    r"|\b(?:what|at what) (?:[\w-]+ ){0,3}(?:price|cost|fee|fine|salary|revenue|sales|valuation)\b", re.IGNORECASE)
+_SHARE_Q = re.compile(r"\b(?:percent|per cent|percentage|share)\b|%", re.IGNORECASE)
+_NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|title)\b|\bname of\b"
+                     r"|\bwhat (?:is|was|will) .{0,60}\b(?:called|named)\b", re.IGNORECASE)
+_DAY_Q = re.compile(r"\bwhat (?:date|day)\b|\bwhich day\b", re.IGNORECASE)
+_DAY = re.compile(r"\d|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:today|tomorrow|yesterday|tonight)\b",
+                  re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+_COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|years)\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_MONEY_FIGURE = re.compile(r"[$€£¥₹]\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?%")
+
+
+def asks_money(question: str) -> bool:
+    """A sum of money: "How much revenue did ...", "What price ...", "How much does a ticket cost?"."""
+    return bool(_MONEY_Q.search(question)) and not _SHARE_Q.search(question)
+
+
+def asks_name(question: str) -> bool:
+    """A name: "What is the name of ...", "What is the title of the song ...", "What will it be called?"."""
+    return bool(_NAME_Q.search(question))
+
+
+def asks_day(question: str) -> bool:
+    """A day, not just a month or a year: "On what date ...", "Which day ..."."""
+    return bool(_DAY_Q.search(question))
+
+
+def asks_count(question: str) -> bool:
+    """A count of things ("How many seats"), not of money, shares or years."""
+    return bool(_HOW_MANY.search(question)) and not _COUNTS_MONEY_OR_YEARS.search(question)
+
+
+def new_names(text: str, question: str) -> list[str]:
+    """Capitalised names in ``text`` that share no word with the question ("Julian Assange" is not new to a
+    question about Assange)."""
+    asked = set(words(question))
+    return [n for n in names_in(text) if not set(words(n)) & asked]
+
+
+def _whole(number: str, sentence: str) -> re.Match | None:
+    """``number`` in the sentence as a whole number: "10" is not in "107" nor "1" in "1,000"."""
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?!\d|[.,]\d)", sentence)
+
+
+def _is_sum(number: str, sentence: str) -> bool:
+    """``number`` is a sum of money in the sentence: "$9.99", "7.9 million dollars"."""
+    n = re.escape(number)
+    return bool(re.search(rf"[$€£¥₹]\s?{n}(?!\d)|(?<![\d.,]){n}\s*(?:{_SCALE}\s*)?{_CURRENCY_WORD}", sentence,
+                          re.IGNORECASE))
+
+
+def _is_money_or_share(number: str, sentence: str) -> bool:
+    return _is_sum(number, sentence) or bool(re.search(rf"(?<![\d.,]){re.escape(number)}\s?%", sentence))
+
+
+def words_misfit(answer: str, sentence: str, question: str) -> str | None:
+    """Why the words a judge named in ``sentence`` cannot answer ``question`` (None when they can)."""
+    figures = _FIGURE.findall(answer)
+    if any(not _whole(n, sentence) for n in figures):
+        return "a number that is only part of a number in the sentence"
+    if asks_money(question):
+        if re.search(r"%|\bpercent\b", answer) and not CURRENCY.search(answer):
+            return "a percentage for a sum of money"
+        if not CURRENCY.search(answer) and not any(_is_sum(n, sentence) for n in figures):
+            return "no sum of money"
+    if asks_count(question) and figures:
+        if all(_YEAR.fullmatch(n) for n in figures):
+            return "a year for a count"
+        if CURRENCY.search(answer) or "%" in answer or any(_is_money_or_share(n, sentence) for n in figures):
+            return "a sum of money or a percentage for a count"
+    if asks_day(question) and not _DAY.search(answer):
+        return "no day"
+    if asks_name(question) and not new_names(answer + " .", question) and not re.search(r"\d", answer):
+        return "no name beyond the question's"
+    return None
+
+
+def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] = frozenset()) -> str | None:
+    """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
+    money question, only money, percentages and years for a count."""
+    if asks_money(question) and not CURRENCY.search(sentence):
+        return "no sum of money"
+    if asks_count(question):
+        undated = DATE_EXPRESSION.sub(" ", sentence)
+        money = {n for pair in _MONEY_FIGURE.findall(undated) for n in pair if n}
+        plain = [n for n in _FIGURE.findall(undated)
+                 if n not in money and not _YEAR.fullmatch(n) and n.replace(",", "") not in given_numbers]
+        if not plain and not NUMBER_WORD.search(undated):
+            return "no count"
+    return None

@@ -1,0 +1,91 @@
+"""Hard answer-type checks: what a question asks for, and whether a sentence or a judge's words can be that."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_type import (
+    asks_count,
+    asks_day,
+    asks_money,
+    asks_name,
+    new_names,
+    sentence_misfit,
+    words_misfit,
+)
+
+
+@pytest.mark.parametrize("question, money", [
+    ("How much revenue did Home Depot report for the third quarter?", True),
+    ("How much total native ad revenue did the platform generate in 2017?", True),
+    ("How much does a ticket cost for the symposium?", True),
+    ("At what price did Coty shares close on Monday?", True),
+    ("For how much money did Augme buy Hipcricket?", True),
+    ("How much of its revenue share did the company keep, in percent?", False),
+    ("How much rain fell in Valencia?", False),
+    ("How many refugees does Turkey shelter?", False),
+])
+def test_asks_money(question, money):
+    assert asks_money(question) is money
+
+
+def test_asks_name_day_and_count():
+    assert asks_name("What is the name of the Forest Hill police sergeant?")
+    assert asks_name("What is the title of the song she co-wrote?")
+    assert asks_name("What will the new opposition body be called?")
+    assert not asks_name("Who is the UNHCR spokesman?")
+    assert asks_day("On what date do the deals start?") and asks_day("Which day was the vote?")
+    assert not asks_day("When did the rebels take the town?")
+    assert asks_count("How many seats does the theater have?")
+    assert not asks_count("How many years is his contract?") and not asks_count("How many dollars did it raise?")
+
+
+def test_new_names_share_no_word_with_the_question():
+    question = "What is the name of the lawyer representing the woman who accused Assange?"
+    assert new_names("Julian Assange", question) == []
+    assert new_names("Claes Borgstrom represents her.", question) == ["Claes Borgstrom"]
+
+
+@pytest.mark.parametrize("words, sentence, question", [
+    # a number that is only part of one in the sentence
+    ("1 week", "1,000 maintenance workers will be laid off.", "How many weeks of severance pay will they get?"),
+    ("10", "The Lakers won 112-107 over the Thunder.", "How many turnovers did Davis commit?"),
+    # a percentage, or no sum at all, for a sum of money
+    ("-1.41%", "| LOW | LOWE'S COMPANIES INC. | 113.40 | -1.62 | -1.41% |", "How much revenue did Lowe's report?"),
+    ("2011", "He sold Hipcricket to Augme in 2011.", "For how much money did Augme buy Hipcricket?"),
+    ("16,000 processor cores", "The simulation required 16,000 processor cores.", "How much money did it cost to run?"),
+    # a year, a price or a share for a count
+    ("2018 Jeongdong Theater Series", "2018 Jeongdong Theater Series", "How many seats does Jeongdong Theater have?"),
+    ("9.99", "It is offered at a $9.99 monthly rate.", "How many people had subscribed to Stadia Pro?"),
+    ("$44 million", "Seized drugs were worth $44 million.", "How many pounds of fentanyl did they seize?"),
+    # a month for a day
+    ("October", "A deal expected since an October news conference.", "On what date is the deal to be signed?"),
+    # the question's own name for a name
+    ("Julian Assange", "Sweden dropped the case against Julian Assange.",
+     "What is the name of the lawyer representing the woman who accused Assange?"),
+])
+def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentence, question):
+    assert words_misfit(words, sentence, question)
+
+
+@pytest.mark.parametrize("words, sentence, question", [
+    ("8000", "About 8000 refugees crossed into Turkey during a 24-hour period.", "How many crossed in one day?"),
+    ("$8.8 billion", "The order is valued at $8.8 billion at list prices.", "What price did Emirates pay?"),
+    ("7.9 million", "Big Machine owes Taylor $7.9 million dollars.", "How much money does Big Machine owe her?"),
+    ("23", "He signed a 23-year contract.", "How many years is his contract?"),
+    ("Tuesday", "The vote was held on Tuesday.", "On what date was the vote?"),
+    ("Adrian Edwards", "Adrian Edwards, spokesman for the UNHCR, said ...", "What is the name of the UNHCR spokesman?"),
+    ("rebel commander", "A rebel commander said so.", "Who said the town had fallen?"),
+])
+def test_words_of_the_kind_asked_pass(words, sentence, question):
+    assert words_misfit(words, sentence, question) is None
+
+
+def test_a_sentence_without_what_the_question_needs_is_a_misfit():
+    assert sentence_misfit("Ticket sales open on Oct. 28 at Riveredge.", "How much does a ticket cost?")
+    assert sentence_misfit("Founder's Edition buyers paid $129 in 2019 and get 3% off.",
+                           "How many Founder's Edition bundles had Google sold?") == "no count"
+    assert sentence_misfit("Tickets cost $100.", "How much does a ticket cost?") is None
+    assert sentence_misfit("Google sold 200,000 bundles.", "How many bundles had Google sold?") is None
+    # a number the question gives is not a count it asks for
+    assert sentence_misfit("In 24 hours they crossed.", "How many crossed in 24 hours?", frozenset({"24"}))
