@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import DATE_EXPRESSION
+from .dates import DATE_EXPRESSION, MONTH_RE
 from .question import names_in
 from .textutil import words
 
@@ -36,6 +36,9 @@ _NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|tit
 _DAY_Q = re.compile(r"\bwhat (?:date|day)\b|\bwhich day\b", re.IGNORECASE)
 _DAY = re.compile(r"\d|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:today|tomorrow|yesterday|tonight)\b",
                   re.IGNORECASE)
+_DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
+_A_DAY = re.compile(rf"\b(?:(?:{MONTH_RE})\.?\s+{_DAY_NUMBER}\b|{_DAY_NUMBER}\s+(?:{MONTH_RE})\b|\d{{4}}-\d{{2}}-\d{{2}}"
+                    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|yesterday|tonight)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 _COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|years)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -110,9 +113,11 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
 
 def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] = frozenset()) -> str | None:
     """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
-    money question, only money, percentages and years for a count."""
+    money question, only money, percentages and years for a count, no day for "on what date"."""
     if asks_money(question) and not CURRENCY.search(sentence):
         return "no sum of money"
+    if asks_day(question) and not _A_DAY.search(sentence):
+        return "no day"
     if asks_count(question):
         undated = DATE_EXPRESSION.sub(" ", sentence)
         money = {n for pair in _MONEY_FIGURE.findall(undated) for n in pair if n}

@@ -42,8 +42,12 @@ def wait_done(page, n_answers=1):
 
 
 def wait_empty(page):
-    page.wait_for_function("document.querySelectorAll('#chat [data-testid=bot], #chat [data-testid=user]').length == 0",
-                           timeout=10_000)
+    """Until a new chat has started on the server too, not just in the page: the chat is empty and the chat list
+    holds the old chat, no longer selected (a question asked before that round trip ends would be swept away with
+    the old chat, as a slow machine showed)."""
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=bot], #chat [data-testid=user]').length == 0"
+                           " && document.querySelectorAll('#chat-list label').length >= 1"
+                           " && document.querySelectorAll('#chat-list input:checked').length == 0", timeout=10_000)
 
 
 def bot_messages(page) -> list[str]:

@@ -87,5 +87,7 @@ def test_a_sentence_without_what_the_question_needs_is_a_misfit():
                            "How many Founder's Edition bundles had Google sold?") == "no count"
     assert sentence_misfit("Tickets cost $100.", "How much does a ticket cost?") is None
     assert sentence_misfit("Google sold 200,000 bundles.", "How many bundles had Google sold?") is None
+    assert sentence_misfit("The band will tour in 2020.", "On what date will the tour play Blossom?") == "no day"
+    assert sentence_misfit("It plays Blossom on Aug. 23.", "On what date will the tour play Blossom?") is None
     # a number the question gives is not a count it asks for
     assert sentence_misfit("In 24 hours they crossed.", "How many crossed in 24 hours?", frozenset({"24"}))
