@@ -965,10 +965,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         stop.click(None, cancels=asking, **private).then(
             stopped, [conv, chats_store], [chatbot, conv, *finish_out], **private)
         new_out = [chatbot, sources, conv, shown, box, chats_store, chat_list, download, send, stop]
+        # a new chat starts at once, not behind other users' answers in the queue: a question asked right after
+        # it would otherwise be read into the old chat and swept away when the new one is shown
         for trigger in (clear.click, new_side.click, chatbot.clear):
-            trigger(None, cancels=asking, **private).then(new_chat, [conv, chats_store], new_out, **private)
+            trigger(None, cancels=asking, **private).then(new_chat, [conv, chats_store], new_out, queue=False,
+                                                          **private)
         delete_chat_btn.click(None, cancels=asking, **private).then(
-            delete_chat, [conv, chats_store], new_out, **private)
+            delete_chat, [conv, chats_store], new_out, queue=False, **private)
         chat_list.input(None, cancels=asking, **private).then(
             open_chat, [chat_list, chats_store, conv],
             [chatbot, sources, conv, shown, box, chats_store, chat_list, download, tabs, send, stop], **private)
