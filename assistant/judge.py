@@ -9,7 +9,7 @@ sentences shown and are not merely words of the question.
 
 The judge decides when the fast reader's best score is below ``ASSISTANT_JUDGE_BELOW`` (default 0.4, chosen on the
 dev questions with ``benchmarks/judge_eval.py``: fewer than half the questions judged, about 10% false refusals;
-with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead of 10.4% but answer 1.9% fewer
+with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead of 10.4% but answer 2.1% fewer
 dev questions right), and on a sure answer that is ``doubtful`` (a name question, or a best sentence without the
 kind of thing asked for). Its picks must be that kind of thing (``answer_type.words_misfit``).
 
@@ -74,7 +74,7 @@ _MONEY_OR_SHARE = re.compile(r"[$£€¥]\s?\d[\d,.]*|\d[\d,.]*\s?%")
 def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str = "other") -> Verdict:
     """Read '2: the words' (or NONE). The words decide: a pick is kept when they are in the sentence named or,
     since small models often miscount, in another shown sentence (the reader's better one first); when they
-    say more than the question does; and, for "how many/how much" (``kind`` number), when they hold a figure.
+    say more than the question does; and, for "how many/how much" (``kind`` number), when they hold a figure;
     and when they are the kind of answer asked for (``answer_type.words_misfit``: a sum of money for "how much
     revenue", a name for "what is the name of", a day for "on what date"). Anything else counts as NONE, the safe
     side."""
