@@ -45,6 +45,14 @@ class TimeFilter:
             return True
         return day is not None and (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
+    def named_in(self, text: str) -> bool:
+        """``text`` names the year the question gave ("2019" for "in 2019" or "in November 2019"); always true
+        when the question named no year ("this week", "yesterday": relative to the reader's today, not the
+        article's) or an open period ("after 2015")."""
+        if not (self.start and self.end) or not re.search(r"\d{4}", self.phrase):
+            return True
+        return any(re.search(rf"(?<!\d){y}(?!\d)", text) for y in range(self.start.year, self.end.year + 1))
+
 
 def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])

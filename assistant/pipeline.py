@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ from .collection import Collection, answer_collection, detect
 from .dates import long_date
 from .generation import REFUSAL_PHRASE, STOP, GeneratorError, Prompt, load_prompt, render
 from .models import Answer, Article, TimeScope
-from .news import parse_time
+from .news import TimeFilter, parse_time
 from .question import analyze, resolve_followup
 from .records import Draft, Evidence, Query
 
@@ -58,6 +58,20 @@ def _and(*filters: dict | None) -> dict | None:
     if not present:
         return None
     return present[0] if len(present) == 1 else {"$and": present}
+
+
+def _naming_period(evidence: Evidence, period: TimeFilter) -> Evidence:
+    """Evidence from outside the period's articles (undated, or dated another time) speaks of the period only
+    where it names its year: for "Who won Wimbledon in 2019?" an undated snippet saying "Elena Rybakina won the
+    final ... since 2018" is not evidence. The best sentence must name it (in its text or its article's title),
+    else there is none; supporting sentences that do not are dropped."""
+    def names(s) -> bool:
+        return period.contains(s.published) or period.named_in(f"{s.span.text} {s.meta.get('title') or ''}")
+
+    if not evidence.sentences or all(names(s) for s in evidence.sentences):
+        return evidence
+    kept = [s for s in evidence.sentences if names(s)] if names(evidence.sentences[0]) else []
+    return replace(evidence, sentences=kept)
 
 
 def understand(question: str, history: History, today: date) -> Query:
@@ -116,7 +130,7 @@ class QuestionPipeline:
             # every article, with the period kept as words the evidence must contain
             retry = Query(query.question, query.resolved, query.resolved, analyze(query.resolved, query.info.kind),
                           query.time_filter)
-            evidence = self.find_evidence(retry.resolved, retry, where, timings)
+            evidence = _naming_period(self.find_evidence(retry.resolved, retry, where, timings), query.time_filter)
             applied = False
         # full texts of the articles the answer quotes (or, for a refusal, of the closest one): one read
         articles = self._articles(evidence.sentences or evidence.scored[:1])

@@ -272,3 +272,17 @@ def test_in_memory_batches_never_replace_each_other(assistant):
     assistant.add_documents([{"text": "Version one of the story.", "path": "feed#1"}])
     report = assistant.add_documents([{"text": "Version two of the story.", "path": "feed#1"}])
     assert report.updated == 1 and len(assistant.articles()) == 7
+
+
+def test_undated_evidence_about_a_year_must_name_that_year(make_assistant):
+    """'in 2019' first looks in articles dated 2019; an undated snippet found on the second look is evidence only
+    where it says 2019. (A low threshold, so that the snippet would be answered but for that.)"""
+    assistant = make_assistant(refusal_threshold=0.1)
+    assistant.add_documents([{"text": "Elena Rybakina won the women's singles final at Wimbledon, the youngest "
+                                      "champion since 2018.", "title": "Wimbledon final", "source": "x"}])
+    refused = assistant.ask("Who won the women's singles final at Wimbledon in 2019?")
+    assert refused.refused and refused.citations[0].title == "Wimbledon final"  # the closest article, pointed at
+    assistant.add_documents([{"text": "Simona Halep won the women's singles final at Wimbledon in 2019.",
+                              "title": "Halep wins", "source": "y"}])
+    answer = assistant.ask("Who won the women's singles final at Wimbledon in 2019?")
+    assert not answer.refused and "Simona Halep" in answer.citations[0].quote

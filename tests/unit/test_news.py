@@ -231,3 +231,14 @@ def test_date_pattern_finds_everything_date_expression_does_and_relative_days(ex
 def test_long_date_is_day_month_name_year_without_a_leading_zero():
     assert long_date(date(2012, 11, 9)) == "9 November 2012"
     assert long_date(date(2020, 7, 21)) == "21 July 2020"
+
+
+def test_named_in_looks_for_the_year_the_question_gave():
+    in_2019 = parse_time("Who won Wimbledon in 2019?", TODAY)
+    assert in_2019.named_in("Simona Halep won Wimbledon in 2019.")
+    assert not in_2019.named_in("Elena Rybakina won the final, her first since 2018.")
+    assert not in_2019.named_in("It cost 12019 dollars.")  # a year, not digits inside a number
+    assert parse_time("Who chaired the meeting in November 2012?", TODAY).named_in("The meeting of 9 November 2012")
+    # no year named: relative periods count from the reader's today, not the article's, so nothing to look for
+    assert parse_time("Who sent the email this week?", TODAY).named_in("He sent the email on Monday.")
+    assert parse_time("What happened after 2015?", TODAY).named_in("Nothing at all.")
