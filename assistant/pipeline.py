@@ -32,7 +32,7 @@ from .generation import REFUSAL_PHRASE, STOP, GeneratorError, Prompt, load_promp
 from .models import Answer, Article, TimeScope
 from .news import TimeFilter, parse_time
 from .question import analyze, resolve_followup
-from .records import Draft, Evidence, Query
+from .records import Draft, Evidence, Query, ScoredSentence
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -60,18 +60,14 @@ def _and(*filters: dict | None) -> dict | None:
     return present[0] if len(present) == 1 else {"$and": present}
 
 
-def _naming_period(evidence: Evidence, period: TimeFilter) -> Evidence:
-    """Evidence from outside the period's articles (undated, or dated another time) speaks of the period only
-    where it names its year: for "Who won Wimbledon in 2019?" an undated snippet saying "Elena Rybakina won the
-    final ... since 2018" is not evidence. The best sentence must name it (in its text or its article's title),
-    else there is none; supporting sentences that do not are dropped."""
-    def names(s) -> bool:
+def _names_period(period: TimeFilter) -> Callable[[ScoredSentence], bool]:
+    """Whether a sentence can speak of the period: its article is dated in it, or the sentence or its article's
+    title names the year the question gave. For "Who won Wimbledon in 2019?" an undated snippet saying "Elena
+    Rybakina won the final ... since 2018" cannot; "Bianca Andreescu ... won the title at the 2019 US Open" can."""
+    def names(s: ScoredSentence) -> bool:
         return period.contains(s.published) or period.named_in(f"{s.span.text} {s.meta.get('title') or ''}")
 
-    if not evidence.sentences or all(names(s) for s in evidence.sentences):
-        return evidence
-    kept = [s for s in evidence.sentences if names(s)] if names(evidence.sentences[0]) else []
-    return replace(evidence, sentences=kept)
+    return names
 
 
 def understand(question: str, history: History, today: date) -> Query:
@@ -130,7 +126,9 @@ class QuestionPipeline:
             # every article, with the period kept as words the evidence must contain
             retry = Query(query.question, query.resolved, query.resolved, analyze(query.resolved, query.info.kind),
                           query.time_filter)
-            evidence = _naming_period(self.find_evidence(retry.resolved, retry, where, timings), query.time_filter)
+            # outside the period's articles, only sentences that name its year are evidence for it
+            evidence = self.find_evidence(retry.resolved, retry, where, timings,
+                                          admit=_names_period(query.time_filter))
             applied = False
         # full texts of the articles the answer quotes (or, for a refusal, of the closest one): one read
         articles = self._articles(evidence.sentences or evidence.scored[:1])
@@ -152,8 +150,10 @@ class QuestionPipeline:
         answer.fallback = generated.fallback
         return answer
 
-    def find_evidence(self, text: str, query: Query, where: dict | None, timings: dict[str, float]) -> Evidence:
-        """Retrieve, read and select the evidence for one formulation of the question."""
+    def find_evidence(self, text: str, query: Query, where: dict | None, timings: dict[str, float],
+                      admit: Callable[[ScoredSentence], bool] | None = None) -> Evidence:
+        """Retrieve, read and select the evidence for one formulation of the question (among the sentences
+        ``admit`` lets through, when given; the refusal still points at the best of all)."""
         t = time.perf_counter()
         q_vec = self.embedder.encode_one(text)
         timings["embed"] = _ms(t)
@@ -164,8 +164,10 @@ class QuestionPipeline:
         scored = self.reader.read(query.info, q_vec, cands)
         timings["rerank"] = _ms(t)
         s = self.settings
-        return select_evidence(scored, self.threshold, s.max_citations, query.info, prefer_recent=query.prefer_recent,
-                               margin=self.reader.margin, conflict_margin=self.reader.conflict_margin)
+        evidence = select_evidence([x for x in scored if admit(x)] if admit else scored, self.threshold,
+                                   s.max_citations, query.info, prefer_recent=query.prefer_recent,
+                                   margin=self.reader.margin, conflict_margin=self.reader.conflict_margin)
+        return replace(evidence, scored=scored) if admit else evidence
 
     def generate(self, question: str, evidence: Evidence, articles: Mapping[str, Article], on_token: OnToken,
                  timings: dict[str, float]) -> Generated:

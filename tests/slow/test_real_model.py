@@ -86,8 +86,9 @@ def test_followup_in_jordan_keeps_the_topic(corpus_assistant):
 
 
 def test_rgb_dev_sets_accuracy_and_refusal(tmp_path, embedder, shared):
-    """Floors a little under the measured values of the default (feature) reader: 40.0% accuracy, 8.6% false
-    refusal, 5.9% correct refusal on the negative-rejection set (the similarity reader: 48.6% / 12.9% / 45.1%;
+    """Floors a little under the measured values of the default (feature) reader without the judge: 38.6%
+    accuracy, 14.3% false refusal, 25.5% correct refusal on the negative-rejection set (before evidence about "in
+    <year>" had to name the year: 40.0% / 10.0% / 11.8%; the similarity reader: 48.6% / 12.9% / 45.1%;
     the feature reader was fitted on full news articles, where it answers far more, and refuses RGB's on-topic
     snippets far less). A regression guard, not a target."""
     from assistant.evaluation import load_rgb_fact, load_rgb_negative
@@ -96,7 +97,7 @@ def test_rgb_dev_sets_accuracy_and_refusal(tmp_path, embedder, shared):
     fact = Assistant(index_dir=tmp_path / "fact", embedder=embedder).evaluate(load_rgb_fact(rgb / "en_fact_dev.jsonl"))
     neg = Assistant(index_dir=tmp_path / "neg", embedder=embedder).evaluate(
         load_rgb_negative(rgb / "negative_rejection_dev.jsonl"))
-    assert fact.accuracy.value >= 0.37
-    assert fact.false_refusal.value <= 0.15
-    assert neg.correct_refusal.value >= 0.03
+    assert fact.accuracy.value >= 0.36
+    assert fact.false_refusal.value <= 0.17
+    assert neg.correct_refusal.value >= 0.2
     assert fact.numeric_exactness.value == 1.0 and neg.numeric_exactness.value == 1.0
