@@ -34,11 +34,11 @@ _SHARE_Q = re.compile(r"\b(?:percent|per cent|percentage|share)\b|%", re.IGNOREC
 _NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|title)\b|\bname of\b"
                      r"|\bwhat (?:is|was|will) .{0,60}\b(?:called|named)\b", re.IGNORECASE)
 _DAY_Q = re.compile(r"\bwhat (?:date|day)\b|\bwhich day\b", re.IGNORECASE)
-_DAY = re.compile(r"\d|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:today|tomorrow|yesterday|tonight)\b",
-                  re.IGNORECASE)
+_DAY_WORD = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|yesterday|tonight"
 _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
+_DAY = re.compile(rf"\d|\b(?:{_DAY_WORD})\b", re.IGNORECASE)  # in a judge's words: a figure or a day's name
 _A_DAY = re.compile(rf"\b(?:(?:{MONTH_RE})\.?\s+{_DAY_NUMBER}\b|{_DAY_NUMBER}\s+(?:{MONTH_RE})\b|\d{{4}}-\d{{2}}-\d{{2}}"
-                    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|yesterday|tonight)\b", re.IGNORECASE)
+                    rf"|{_DAY_WORD})\b", re.IGNORECASE)  # in a sentence: a calendar day or a day's name
 _HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 _COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|years)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")

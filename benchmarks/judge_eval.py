@@ -77,20 +77,30 @@ def collect(split: str) -> Path:
     return path
 
 
-def simulate(rows: list[dict], low: float, high: float) -> dict:
-    """The outcome of every question with the judge deciding in [low, high) or on a doubtful best sentence, and
-    the reader's threshold elsewhere. The recorded replies are read again with today's ``parse_reply``."""
+def reread(rows: list[dict]) -> list[dict]:
+    """Read every recorded reply again with today's rules, once: whether today's reader would call its best
+    sentence ``doubtful`` and which sentence today's ``parse_reply`` picks (the recorded ``choice`` is kept)."""
     from assistant.judge import doubtful, parse_reply
     from assistant.question import analyze
 
+    for r in rows:
+        if r["p"]:
+            info = analyze(r["q"])
+            r["doubtful"] = doubtful(r["texts"][0], info)
+            r["pick"] = parse_reply(r["reply"], r["texts"], r["q"], info.kind).choice
+    return rows
+
+
+def simulate(rows: list[dict], low: float, high: float) -> dict:
+    """The outcome of every question (``reread`` first) with the judge deciding in [low, high) or on a doubtful
+    best sentence, and the reader's threshold elsewhere."""
     right = refused = false_refusal = judged = 0
     ms = []
     for r in rows:
         best = r["p"][0] if r["p"] else 0.0
-        info = analyze(r["q"])
-        if r["p"] and (low <= best < high or (high > low and doubtful(r["texts"][0], info))):
+        if r["p"] and (low <= best < high or (high > low and r["doubtful"])):
             judged += 1
-            pick = parse_reply(r["reply"], r["texts"], r["q"], info.kind).choice
+            pick = r["pick"]
             ms.append(FAST_MS + r["ms"])
         else:
             pick = 0 if r["p"] and best >= r["threshold"] else None
@@ -157,7 +167,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = ap.parse_args()
     path = collect(args.split) if args.step == "collect" else OUT / f"judge-{args.split}.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = reread([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
     from assistant.config import Settings
 
     default_low, default_high = 0.0, Settings().judge_below
