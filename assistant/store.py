@@ -1,6 +1,6 @@
 """The Chroma side of the index. The only module that imports chromadb.
 
-Two collections: ``<prefix>_chunks`` (chunk text, vector, offsets) and ``<prefix>_articles`` (full article
+Two collections: ``<prefix>_chunks`` (chunk text in the metadata, vector, offsets) and ``<prefix>_articles`` (full article
 text and metadata; its vector is the mean of the article's chunk vectors). Both are stamped with the embedding
 model id and dimension. Writes go chunks first, article record last: the article record is the commit marker,
 and chunks without one (an ingest killed half-way) are removed by :meth:`ChromaStore.repair`.
@@ -30,6 +30,10 @@ from .models import Article, ArticleInfo, Chunk
 
 SCHEMA_VERSION = 1
 _PAGE = 2000
+# A chunk's text is kept in its metadata, not as its Chroma document: embedded Chroma builds a trigram full-text
+# index over every document (0.5-1.5 ms per chunk at ingest, and disk space), which nothing here searches: keyword
+# search is the assistant's own BM25. Indexes written before keep their chunk text as documents; both are read.
+_TEXT = "text"
 
 
 @dataclass
@@ -45,6 +49,12 @@ def _meta_value(value: Any) -> str | int | float | bool:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
+
+
+def _chunk_text(doc: str | None, meta: dict[str, Any]) -> str:
+    """A stored chunk's text, taken out of its metadata (or its document, in an index written before)."""
+    text = meta.pop(_TEXT, None)
+    return text if text is not None else (doc or "")
 
 
 def _none_if_blank(value: Any) -> Any:
@@ -257,7 +267,7 @@ class ChromaStore:
         """
         if centroids is None:
             centroids = article_vectors(items, vectors)
-        ids, docs, metas = [], [], []
+        ids, metas = [], []
         records: list[tuple[Article, np.ndarray, int]] = []
         for article, chunks in items:
             base = {
@@ -270,12 +280,11 @@ class ChromaStore:
             }
             for c in chunks:
                 ids.append(c.id)
-                docs.append(c.text)
-                metas.append({**base, "start": c.start, "end": c.end, "index": c.index})
+                metas.append({**base, _TEXT: c.text, "start": c.start, "end": c.end, "index": c.index})
             records.append((article, centroids[len(records)], len(chunks)))
         for lo in range(0, len(ids), self._max_batch):
             hi = lo + self._max_batch
-            self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi].tolist(), documents=docs[lo:hi], metadatas=metas[lo:hi])
+            self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi].tolist(), metadatas=metas[lo:hi])
         for lo in range(0, len(records), self._max_batch):
             part = records[lo : lo + self._max_batch]
             self.articles.upsert(
@@ -408,7 +417,8 @@ class ChromaStore:
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every chunk, page by page."""
         for page in self._pages(self.chunks, ["documents", "metadatas"]):
-            yield from zip(page["ids"], page["documents"], page["metadatas"])
+            for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                yield i, _chunk_text(doc, meta), meta
 
     def chunk_ids(self) -> list[str]:
         return [i for i, _ in self._iter_meta(self.chunks, with_meta=False)]
@@ -429,9 +439,9 @@ class ChromaStore:
             offset += len(page["ids"])
 
     @staticmethod
-    def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    def _chunk(chunk_id: str, doc: str | None, meta: dict[str, Any]) -> Chunk:
         return Chunk(
-            id=chunk_id, article_id=meta["article_id"], text=text, start=meta["start"], end=meta["end"], index=meta.get("index", 0)
+            id=chunk_id, article_id=meta["article_id"], text=_chunk_text(doc, meta), start=meta["start"], end=meta["end"], index=meta.get("index", 0)
         )
 
     @staticmethod

@@ -181,6 +181,27 @@ def test_half_ingested_article_is_repaired_on_open(sample_assistant, make_assist
     assert all(m["article_id"] != art.id for _, _, m in again.index.store.iter_chunks())
 
 
+def test_chunk_text_is_metadata_and_older_indexes_still_read(sample_assistant, make_assistant, tmp_path):
+    """Chunk text is stored in the chunk's metadata, not as a Chroma document (Chroma would build a trigram
+    full-text index over documents at ingest, which keyword search does not use); an index written before, with
+    the text as documents, still opens, rebuilds its keyword index and answers with the same quote."""
+    chunks = sample_assistant.index.store.chunks
+    got = chunks.get(include=["documents", "metadatas", "embeddings"])
+    assert got["ids"] and all(d is None for d in got["documents"])
+    assert all(m["text"] for m in got["metadatas"])
+    # write every chunk again the old way: text as the document, none in the metadata
+    chunks.delete(ids=got["ids"])
+    chunks.add(ids=got["ids"], embeddings=got["embeddings"], documents=[m["text"] for m in got["metadatas"]],
+               metadatas=[{k: v for k, v in m.items() if k != "text"} for m in got["metadatas"]])
+    old = chunks.get(include=["documents", "metadatas"])
+    assert all("text" not in m for m in old["metadatas"]) and all(old["documents"])
+    shutil.rmtree(tmp_path / "index" / "bm25")
+    again = make_assistant()
+    assert again.index.keyword.n_docs == len(got["ids"])
+    answer = again.ask(EXAMPLE_QUESTION)
+    assert any(EXAMPLE_QUOTE.rstrip(".") in c.quote for c in answer.citations)
+
+
 def test_index_built_with_another_embedder_is_refused(sample_assistant, make_assistant):
     with pytest.raises(EmbedderMismatchError, match=r"assistant reset .*ASSISTANT_EMBED_MODEL|ASSISTANT_EMBED_MODEL.*assistant reset"):
         make_assistant(embedder=FakeEmbedder(dim=128, model_id="fake/other-128"))
