@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         0.4, ge=0, le=1, description="The judge decides when the fast reader's best probability is below this "
         "(1: every question; slower, about 1.5 s each on 2 cores, and more accurate).",
     )
+    judge_shown: int = Field(
+        3, ge=1, le=10, description="Sentences the judge chooses among (the fast reader's best): 3 refuses more "
+        "of the questions the articles do not answer; 5 answers more questions right and wrongly refuses fewer.",
+    )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "
         "(0: answer with the fast reader meanwhile; the one-shot CLI waits).",

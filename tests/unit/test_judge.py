@@ -3,6 +3,8 @@ fast reader's sentences (never write text), with a scripted judge injected in pl
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import judge as judge_mod
@@ -119,7 +121,25 @@ def test_the_judges_pick_becomes_the_best_sentence():
     out = _read(judge, [(S1, 0.6), (S2, 0.4), (S3, 0.2)])
     assert out[0].span.text == S2 and out[0].score >= 0.5 and out[0].features["judge"] == 1.0
     assert [s.span.text for s in out[1:]] == [S1, S3] and all(s.score < out[0].score for s in out[1:])
-    assert "1. " + S1 in judge.prompts[0] and "3. " + S3 in judge.prompts[0]  # the reader's best three, in order
+    assert "1. " + S1 in judge.prompts[0] and "3. " + S3 in judge.prompts[0]  # the reader's best, in order
+
+
+def test_the_judge_sees_the_best_few_sentences_cut_to_one_prompt_budget():
+    from assistant.judge import MAX_CHARS, PROMPT_CHARS, SHOWN
+
+    long = "The governor said the province would open two more camps. " * 8
+    scored = [(f"Sentence number {n} about refugees in the province." if n != 2 else long, 0.3 - n * 0.01)
+              for n in range(7)]
+    judge = ScriptedJudge(["NONE"])
+    _read(judge, scored)
+    shown = re.findall(r"^(\d+)\. (.*)$", judge.prompts[0], re.MULTILINE)
+    assert [int(n) for n, _ in shown] == list(range(1, SHOWN + 1)) and SHOWN == 3
+    assert len(shown[2][1]) == MAX_CHARS < len(long)  # a long sentence is cut; the words checked are the whole one
+    # ASSISTANT_JUDGE_SHOWN=5: more sentences, each cut shorter, so that the prompt stays about as long
+    wider = ScriptedJudge(["NONE"])
+    with_judge(FixedReader(scored), wider, 0.9, shown=Settings(judge_shown=5).judge_shown).read(INFO, None, [])
+    shown = re.findall(r"^(\d+)\. (.*)$", wider.prompts[0], re.MULTILINE)
+    assert [n for n, _ in shown] == ["1", "2", "3", "4", "5"] and len(shown[2][1]) == PROMPT_CHARS // 5
 
 
 def test_none_puts_every_sentence_below_the_refusal_threshold():
