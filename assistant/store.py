@@ -1,9 +1,9 @@
 """The Chroma side of the index. The only module that imports chromadb.
 
-Two collections: ``<prefix>_chunks`` (chunk text in the metadata, vector, offsets) and ``<prefix>_articles`` (full article
-text and metadata; its vector is the mean of the article's chunk vectors). Both are stamped with the embedding
-model id and dimension. Writes go chunks first, article record last: the article record is the commit marker,
-and chunks without one (an ingest killed half-way) are removed by :meth:`ChromaStore.repair`.
+Two collections: ``<prefix>_chunks`` (chunk text in the metadata, vector, offsets) and ``<prefix>_articles``
+(full article text and metadata; its vector is the mean of the article's chunk vectors). Both are stamped with
+the embedding model id and dimension. Writes go chunks first, article record last: the article record is the
+commit marker, and chunks without one (an ingest killed half-way) are removed by :meth:`ChromaStore.repair`.
 """
 
 from __future__ import annotations

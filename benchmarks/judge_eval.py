@@ -32,48 +32,67 @@ SETS = ["sample", "fixtures", "pages"]
 FAST_MS = 15  # the fast reader's answer time, for the simulated latency of questions the judge does not see
 
 
-def collect(split: str) -> Path:
-    os.environ["ASSISTANT_JUDGE"] = "off"  # the eval's Assistants answer with the fast reader; the judge runs here
+def fast_reader_answers(split: str):
+    """For every question of the split's sets, as the eval's Assistants answer it with the fast reader alone:
+    (record with set, id, answerable, question and refusal threshold; the understood query; the scored sentences;
+    ``good(sentence)``: whether it quotes a gold answer from the expected article)."""
+    os.environ["ASSISTANT_JUDGE"] = "off"  # the judge runs in the caller, not in the eval's Assistants
     from reader_eval import PAGES, build, load_rows, norm
 
     from assistant.config import Settings
     from assistant.embeddings import load_embedder
-    from assistant.generation import qwen_path
-    from assistant.judge import SHOWN, LlamaJudge, _distinct
     from assistant.pipeline import understand
 
     embedder = load_embedder("all-MiniLM-L6-v2")
+    for name in SETS:
+        if name == "pages" and not PAGES.is_dir():
+            print(f"skipping pages: {PAGES} is absent", file=sys.stderr)
+            continue
+        rows = [r for r in load_rows(name) if r["split"] == split]
+        a, keys = build(name, rows, embedder, None)
+        threshold = Settings().refusal_threshold or a.reader.threshold
+        for r in rows:
+            query = understand(r["question"], None, date.today())
+            q_vec = embedder.encode_one(query.search_text)
+            scored = a.reader.read(query.info, q_vec, a.retriever.retrieve(query.search_text, q_vec))
+            golds = [norm(g) for g in r.get("answers", [])]
+
+            def good(s, golds=golds, expected=keys[r["id"]]) -> bool:
+                return any(g in norm(s.span.text) for g in golds) and s.article_id == expected
+
+            rec = {"set": name, "id": r["id"], "answerable": r["answerable"], "q": r["question"],
+                   "threshold": threshold}
+            yield rec, query, scored, good
+
+
+def judge_model():
+    """The Qwen judge, loaded now (the eval's models folder)."""
+    from assistant.generation import qwen_path
+    from assistant.judge import LlamaJudge
+
     judge = LlamaJudge(lambda: qwen_path(OUT / "models"), background=False)
     if not judge.ready:
         sys.exit(f"the judge model did not load: {judge.error}")
+    return judge
+
+
+def collect(split: str) -> Path:
+    from assistant.judge import SHOWN, _distinct
+
+    judge = judge_model()
     path = OUT / f"judge-{split}.jsonl"
     with open(path, "w", encoding="utf-8") as out:
-        for name in SETS:
-            if name == "pages" and not PAGES.is_dir():
-                print(f"skipping pages: {PAGES} is absent", file=sys.stderr)
-                continue
-            rows = [r for r in load_rows(name) if r["split"] == split]
-            a, keys = build(name, rows, embedder, None)
-            threshold = Settings().refusal_threshold or a.reader.threshold
-            for r in rows:
-                query = understand(r["question"], None, date.today())
-                q_vec = embedder.encode_one(query.search_text)
-                scored = a.reader.read(query.info, q_vec, a.retriever.retrieve(query.search_text, q_vec))
-                golds = [norm(g) for g in r.get("answers", [])]
-                rec = {"set": name, "id": r["id"], "answerable": r["answerable"], "q": r["question"],
-                       "threshold": threshold, "p": [], "good": []}
-                if scored:
-                    shown = _distinct(scored, SHOWN)
-                    texts = [s.span.text for s in shown]
-                    t = time.perf_counter()
-                    verdict = judge.judge(query.info.text, texts)
-                    rec.update(p=[round(s.score, 4) for s in shown], texts=texts,
-                               good=[any(g in norm(s.span.text) for g in golds) and s.article_id == keys[r["id"]]
-                                     for s in shown],
-                               ms=round((time.perf_counter() - t) * 1000), choice=verdict.choice,
-                               reply=verdict.reply)
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                out.flush()
+        for rec, query, scored, good in fast_reader_answers(split):
+            rec.update(p=[], good=[])
+            if scored:
+                shown = _distinct(scored, SHOWN)
+                texts = [s.span.text for s in shown]
+                t = time.perf_counter()
+                verdict = judge.judge(query.info.text, texts)
+                rec.update(p=[round(s.score, 4) for s in shown], texts=texts, good=[good(s) for s in shown],
+                           ms=round((time.perf_counter() - t) * 1000), choice=verdict.choice, reply=verdict.reply)
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            out.flush()
     return path
 
 

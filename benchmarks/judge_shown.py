@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 OUT = ROOT / "benchmarks" / "out"
-SETS = ["pages", "sample", "fixtures"]
+SETS = ["pages", "sample", "fixtures"]  # the order of the table's rows
 VARIANTS = {"s3": (3, "best 3, 400 characters each (the default)"), "s5": (5, "best 5, 250 characters each")}
 
 
@@ -33,43 +31,25 @@ def recorded(split: str) -> Path:
 
 
 def collect(split: str) -> None:
-    os.environ["ASSISTANT_JUDGE"] = "off"  # the eval's Assistants answer with the fast reader; the judge runs here
-    from reader_eval import build, load_rows, norm
+    from judge_eval import fast_reader_answers, judge_model
 
     from assistant.config import Settings
-    from assistant.embeddings import load_embedder
-    from assistant.generation import qwen_path
-    from assistant.judge import LlamaJudge, _distinct, doubtful, judge_question
-    from assistant.pipeline import understand
+    from assistant.judge import _distinct, doubtful, judge_question
 
-    embedder = load_embedder("all-MiniLM-L6-v2")
-    judge = LlamaJudge(lambda: qwen_path(OUT / "models"), background=False)
-    if not judge.ready:
-        sys.exit(f"the judge model did not load: {judge.error}")
+    judge = judge_model()
     below = Settings().judge_below
     with open(recorded(split), "w", encoding="utf-8") as out:
-        for name in SETS:
-            rows = [r for r in load_rows(name) if r["split"] == split]
-            a, keys = build(name, rows, embedder, None)
-            for r in rows:
-                query = understand(r["question"], None, date.today())
-                q_vec = embedder.encode_one(query.search_text)
-                scored = a.reader.read(query.info, q_vec, a.retriever.retrieve(query.search_text, q_vec))
-                golds = [norm(g) for g in r.get("answers", [])]
-                rec = {"set": name, "id": r["id"], "answerable": r["answerable"], "q": r["question"],
-                       "threshold": a.reader.threshold}
-                if scored:
-                    top = _distinct(scored, max(n for n, _ in VARIANTS.values()))
-                    rec.update(best=scored[0].score, texts=[s.span.text for s in top],
-                               routed=scored[0].score < below or doubtful(scored[0].span.text, query.info),
-                               good=[any(g in norm(s.span.text) for g in golds) and s.chunk.article_id == keys[r["id"]]
-                                     for s in top])
-                    if rec["routed"]:
-                        for key, (n, _) in VARIANTS.items():
-                            verdict = judge.judge(judge_question(query.info.text), rec["texts"][:n], query.info.kind)
-                            rec[key] = {"reply": verdict.reply, "choice": verdict.choice}
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                out.flush()
+        for rec, query, scored, good in fast_reader_answers(split):
+            if scored:
+                top = _distinct(scored, max(n for n, _ in VARIANTS.values()))
+                rec.update(best=scored[0].score, texts=[s.span.text for s in top], good=[good(s) for s in top],
+                           routed=scored[0].score < below or doubtful(scored[0].span.text, query.info))
+                if rec["routed"]:
+                    for key, (n, _) in VARIANTS.items():
+                        verdict = judge.judge(judge_question(query.info.text), rec["texts"][:n], query.info.kind)
+                        rec[key] = {"reply": verdict.reply, "choice": verdict.choice}
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            out.flush()
 
 
 def outcome(rows: list[dict], variant: str | None) -> tuple[float, float, float]:
