@@ -6,6 +6,7 @@ The app runs with ASSISTANT_GENERATOR=openai against a local stub that streams o
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,12 +61,16 @@ def start_answer(page, app_url):
     page.wait_for_function(f"{CHAT_TEXT}.includes('Turkey already')", timeout=30_000)
 
 
+# Gradio's own status labels over a component, not messages: "processing | 0.1s" while an event runs, "Loading
+# content" while the chat re-renders, and an "Error" label it may flash over a component whose event was cancelled
+# (seen on a loaded machine, not on a quiet one: a known cosmetic issue of the Stop button under load).
+_STATUS = re.compile(r"^(?:Error|processing(?: \| [\d.]+s)?|Loading content)$")
+
+
 def messages(page) -> str:
-    """The chat's messages. Gradio may flash its own "Error" status over a component whose event was cancelled
-    (seen once on a loaded machine, not reproduced on a quiet one); that label is not a message, so it is left
-    out here (a known cosmetic issue of the Stop button under load)."""
-    text = page.evaluate(CHAT_TEXT)
-    return text[len("Error"):].lstrip() if text.startswith("Error\n") else text
+    """The chat's messages, without Gradio's status labels (which come and go while nothing streams)."""
+    lines = [line.strip() for line in page.evaluate(CHAT_TEXT).splitlines()]
+    return "\n".join(line for line in lines if line and not _STATUS.match(line))
 
 
 def test_stop_cancels_a_streaming_answer(page, app_url):
