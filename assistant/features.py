@@ -130,6 +130,9 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
     return 1.0
 
 
+IDF_PRIOR_DOCS = 50  # chunks of evidence before the collection's IDF is trusted half (see Context.build)
+
+
 @dataclass
 class Context:
     """What the features of one question share: its terms with IDF weights and its analysis."""
@@ -141,8 +144,17 @@ class Context:
     names: list[set[str]]
 
     @classmethod
-    def build(cls, info: QueryInfo, idf: Callable[[str], float]) -> Context:
+    def build(cls, info: QueryInfo, idf: Callable[[str], float], n_docs: int | None = None) -> Context:
+        """``n_docs``: the size of the collection the IDF comes from. In a small one (a few articles) IDF says
+        little: a term of every chunk (the topic, "Kurds" in an article about Kurds) gets almost no weight and
+        a common word the few chunks happen to lack ("roughly") the most, so the question would look off-topic
+        in the very article it is about. The weights are shrunk towards their mean by n_docs / (n_docs +
+        IDF_PRIOR_DOCS): about 0.1 for one article, about 0.95 for a thousand chunks."""
         weights = {t: idf(t) for t in info.terms}
+        if n_docs is not None and weights:
+            trust = n_docs / (n_docs + IDF_PRIOR_DOCS)
+            mean = sum(weights.values()) / len(weights)
+            weights = {t: trust * w + (1 - trust) * mean for t, w in weights.items()}
         names = [set(terms(n)) for n in info.names if terms(n)]
         return cls(info, info.text, weights, focus_terms(info.text), names)
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTH_RE, MONTHS
 from .textutil import STOPWORDS, numbers, terms, words
 
-_NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|al|bin|la|del))*")
+# a capitalised word, then more of them or a particle that joins a name ("Ras al-Ain", "Lopez de Vega"): a
+# particle counts only when a capitalised part follows, so "Nasa launch" does not end in "la"
+_NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|(?:de|van|von|al|bin|la|del)"
+                   r"(?:-[A-Z][\w'’.-]+|(?=\s+[A-Z]))))*")
+# words that start a question capitalised without being a name ("Roughly how many ...", "Besides Turkey, ...")
+_LEADING = frozenset("""roughly approximately exactly nearly almost around apart besides via since following
+    despite unlike including excluding aside overall altogether""".split())
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|several|few)\b",
@@ -53,10 +59,11 @@ def names_in(text: str) -> list[str]:
     """Capitalised word groups that are not just the first word of a sentence or a wh-word."""
     out = []
     for m in _NAME.finditer(text):
-        name = m.group().strip(".")
-        if name.lower() in STOPWORDS or _WH.fullmatch(name):
-            continue
-        out.append(name)
+        parts = m.group().strip(".").split()
+        while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _LEADING or _WH.fullmatch(parts[0])):
+            parts = parts[1:]  # "Which White House" -> "White House", "Roughly" -> nothing
+        if parts and not (len(parts) == 1 and parts[0].lower() in STOPWORDS):
+            out.append(" ".join(parts))
     return out
 
 

@@ -206,7 +206,7 @@ class FeatureReader(Reader):
         chunk_cos: dict[str, list[float]] = {}
         for (span, cand), c in zip(items, cos):
             chunk_cos.setdefault(cand.chunk.id, []).append(float(c))
-        ctx = Context.build(info, self.keyword.idf)
+        ctx = Context.build(info, self.keyword.idf, self.keyword.n_docs)
         rrf_order = {c.chunk.id: r for r, c in enumerate(candidates)}
         rows = []
         by_article: dict[str, set[str]] = {}

@@ -2,6 +2,7 @@
 
 from assistant.features import (
     FEATURES,
+    MIN_ARTICLE_COVERAGE,
     Context,
     dateline_end,
     focus_terms,
@@ -110,3 +111,16 @@ def test_equal_values_share_a_rank():
         row[i_ov] = v
     add_ranks(rows)
     assert [row[i_rank] for row in rows] == [1.0, 1.0, 1.0 / 3]
+
+
+def test_in_a_small_collection_idf_does_not_make_the_articles_own_topic_look_off_topic():
+    # one article in 5 chunks: its topic words are in every chunk (IDF ~0.5), two common words of the
+    # question are in none (IDF ~2.5); the article holds half of the question's words
+    idf = {"kurd": 0.54, "syria": 0.54, "rough": 2.48, "live": 2.48}.get
+    info = analyze("Roughly how many Kurds live in Syria?")
+    present = {"kurd", "syria"}
+    assert Context.build(info, idf).coverage(present) < MIN_ARTICLE_COVERAGE  # raw IDF: looks off-topic
+    assert Context.build(info, idf, n_docs=5).coverage(present) > 0.4  # shrunk towards the mean: on topic
+    # a large collection keeps its IDF nearly as it is
+    big = Context.build(info, idf, n_docs=100_000).weights
+    assert abs(big["rough"] - 2.48) < 0.01 and abs(big["kurd"] - 0.54) < 0.01

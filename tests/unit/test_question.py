@@ -47,6 +47,18 @@ def test_analyze_finds_names_but_not_the_capitalised_question_word():
     assert info.names == ["Ban Ki-moon", "Turkey"]
 
 
+@pytest.mark.parametrize("question, names", [
+    ("Roughly how many Kurds live in Syria?", ["Kurds", "Syria"]),  # a capitalised first adverb is no name
+    ("Exactly when did Nasa launch it?", ["Nasa"]),  # "la" of "launch" is not the particle "la"
+    ("Which White House official spoke?", ["White House"]),
+    ("Besides Turkey, which country took refugees?", ["Turkey"]),
+    ("Which town near Ras al-Ain did rebels take?", ["Ras al-Ain"]),
+    ("Who beat Lopez de Vega in Madrid?", ["Lopez de Vega", "Madrid"]),
+])
+def test_names_leave_out_words_that_only_start_the_question_and_keep_joined_particles(question, names):
+    assert analyze(question).names == names
+
+
 def test_analyze_uses_a_given_kind_over_the_detected_one():
     assert analyze(TURKEY).kind == "number"
     assert analyze(TURKEY, kind="place").kind == "place"
