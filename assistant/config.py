@@ -34,6 +34,9 @@ def offline_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+JUDGE_SHOWN = 3  # the judge's default choice of sentences (the measurements are in assistant.judge)
+
+
 class Settings(BaseSettings):
     """All settings of the assistant. Every field can be set as ``ASSISTANT_<NAME>``."""
 
@@ -81,7 +84,8 @@ class Settings(BaseSettings):
         "(1: every question; slower, about 1.5 s each on 2 cores, and more accurate).",
     )
     judge_shown: int = Field(
-        3, ge=1, le=10, description="Sentences the judge chooses among (the fast reader's best): 3 refuses more "
+        JUDGE_SHOWN, ge=1, le=10,
+        description="Sentences the judge chooses among (the fast reader's best): 3 refuses more "
         "of the questions the articles do not answer; 5 answers more questions right and wrongly refuses fewer.",
     )
     judge_wait: float = Field(

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .answer_type import asks_name, sentence_misfit, words_misfit
+from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import kind_match
 from .generation import QWEN_INSTALL, models_dir, qwen_path
@@ -60,7 +61,7 @@ SYSTEM = ("You check whether numbered news sentences answer a question. If one o
 # The judge's picks among the 4th and 5th sentences are right about as often as not: five answers more and wrongly
 # refuses less, three refuses more of what the articles do not say. On the real pages that is a wash on dev and
 # three questions worse on test (of 168), so the default stays at three.
-SHOWN = 3
+SHOWN = JUDGE_SHOWN
 MAX_TOKENS = 16
 MAX_CHARS = 400  # of each sentence shown
 PROMPT_CHARS = 1250  # of all the sentences shown together

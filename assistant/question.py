@@ -14,8 +14,8 @@ from .textutil import STOPWORDS, numbers, terms, words
 _NAME = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|(?:de|van|von|al|bin|la|del)"
                    r"(?:-[A-Z][\w'’.-]+|(?=\s+[A-Z]))))*")
 # words that start a question capitalised without being a name ("Roughly how many ...", "Besides Turkey, ...")
-_LEADING = frozenset("""roughly approximately exactly nearly almost around apart besides via since following
-    despite unlike including excluding aside overall altogether""".split())
+_LEADING = frozenset({"roughly", "approximately", "exactly", "nearly", "almost", "around", "apart", "besides", "via",
+                      "since", "following", "despite", "unlike", "including", "excluding", "aside", "overall"})
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|several|few)\b",

@@ -110,20 +110,11 @@ def reread(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def simulate(rows: list[dict], low: float, high: float) -> dict:
-    """The outcome of every question (``reread`` first) with the judge deciding in [low, high) or on a doubtful
-    best sentence, and the reader's threshold elsewhere."""
-    right = refused = false_refusal = judged = 0
-    ms = []
-    for r in rows:
-        best = r["p"][0] if r["p"] else 0.0
-        if r["p"] and (low <= best < high or (high > low and r["doubtful"])):
-            judged += 1
-            pick = r["pick"]
-            ms.append(FAST_MS + r["ms"])
-        else:
-            pick = 0 if r["p"] and best >= r["threshold"] else None
-            ms.append(FAST_MS)
+def tally(rows: list[dict], picks: list[int | None]) -> tuple[float, float, float]:
+    """(answered right, correct refusal, false refusal) in percent, given each question's picked sentence (an
+    index into its recorded sentences) or None for a refusal."""
+    right = refused = false_refusal = 0
+    for r, pick in zip(rows, picks):
         if r["answerable"]:
             right += pick is not None and r["good"][pick]
             false_refusal += pick is None
@@ -131,13 +122,32 @@ def simulate(rows: list[dict], low: float, high: float) -> dict:
             refused += pick is None
     ans = sum(r["answerable"] for r in rows)
     una = len(rows) - ans
+    return 100 * right / max(ans, 1), 100 * refused / max(una, 1), 100 * false_refusal / max(ans, 1)
+
+
+def simulate(rows: list[dict], low: float, high: float) -> dict:
+    """The outcome of every question (``reread`` first) with the judge deciding in [low, high) or on a doubtful
+    best sentence, and the reader's threshold elsewhere."""
+    picks, ms, judged = [], [], 0
+    for r in rows:
+        best = r["p"][0] if r["p"] else 0.0
+        if r["p"] and (low <= best < high or (high > low and r["doubtful"])):
+            judged += 1
+            picks.append(r["pick"])
+            ms.append(FAST_MS + r["ms"])
+        else:
+            picks.append(0 if r["p"] and best >= r["threshold"] else None)
+            ms.append(FAST_MS)
+    right, refused, false_refusal = tally(rows, picks)
     ms.sort()
 
     def pct(n, d):
         return round(100 * n / d, 1) if d else None
 
-    return {"n": len(rows), "right": pct(right, ans), "refused": pct(refused, una),
-            "false_refusal": pct(false_refusal, ans), "judged": pct(judged, len(rows)),
+    una = sum(not r["answerable"] for r in rows)
+    return {"n": len(rows), "right": round(right, 1) if len(rows) > una else None,
+            "refused": round(refused, 1) if una else None,
+            "false_refusal": round(false_refusal, 1) if len(rows) > una else None, "judged": pct(judged, len(rows)),
             "p50_ms": ms[len(ms) // 2] if ms else None, "p95_ms": ms[int(0.95 * (len(ms) - 1) + 0.5)] if ms else None}
 
 

@@ -54,22 +54,17 @@ def collect(split: str) -> None:
 
 def outcome(rows: list[dict], variant: str | None) -> tuple[float, float, float]:
     """(answered right, correct refusal, false refusal) in percent; variant None = the fast reader alone."""
-    right = refused = false_refusal = 0
+    from judge_eval import tally
+
+    picks = []
     for r in rows:
         if not r.get("texts"):
-            pick = None
+            picks.append(None)
         elif r["routed"] and variant:
-            pick = r[variant]["choice"]
+            picks.append(r[variant]["choice"])
         else:
-            pick = 0 if r["best"] >= r["threshold"] else None
-        if r["answerable"]:
-            right += pick is not None and r["good"][pick]
-            false_refusal += pick is None
-        else:
-            refused += pick is None
-    ans = sum(r["answerable"] for r in rows)
-    una = len(rows) - ans
-    return 100 * right / max(ans, 1), 100 * refused / max(una, 1), 100 * false_refusal / max(ans, 1)
+            picks.append(0 if r["best"] >= r["threshold"] else None)
+    return tally(rows, picks)
 
 
 def table() -> str:

@@ -72,8 +72,8 @@ def test_unrelated_questions_say_nothing_relevant_was_found(sample):
 
 @pytest.mark.parametrize("question", ["Roughly how many Kurds live in Syria?",
                                       "What does the abbreviation UNHCR stand for?",
-                                      "Which border town did the rebels capture, leading to the latest exodus of "
-                                      "refugees into Turkey?"])
+                                      ("Which border town did the rebels capture, leading to the latest exodus "
+                                       "of refugees into Turkey?")])
 def test_in_a_one_article_index_the_articles_own_topic_is_never_nothing_found(sample, question):
     # with one article every chunk holds its topic words, so their collection IDF is near zero and common words
     # the article lacks ("roughly", "stand") outweighed them: these were refused as "found nothing"
