@@ -96,6 +96,11 @@ def _number_near(sentence: str, targets: set[str], window: int = 8, given: froze
     return False
 
 
+_LOCATIVE = re.compile(r"\b(?:at|in|into|inside|outside|near|behind|beside|under|across|outside of)\s+"
+                       r"(?:the|a|an|his|her|their|its)\s+(?!(?:last|past|next|first|same|end|beginning|middle)\b)"
+                       r"[a-z][\w-]+", re.I)
+
+
 def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool | None = None) -> float:
     """Does the sentence hold the kind of thing asked for, beyond what the question says? 0..1.
     ``near_focus``: whether a figure precedes what the question counts (computed when not given)."""
@@ -125,7 +130,8 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
         new_names = [n for n in names_in(sentence) if not set(words(n)) <= asked and not DATE_PATTERN.fullmatch(n)
                      and not set(words(n)) <= _CALENDAR_WORDS]
         if not new_names:
-            return 0.0
+            # a place need not have a name: "rebels fired mortars at the palace", "found in a clothes basket"
+            return 0.5 if info.kind == "place" and _LOCATIVE.search(sentence) else 0.0
         return 1.0 if any(len(n.split()) >= 2 for n in new_names) or info.kind == "place" else 0.7
     return 1.0
 
@@ -143,24 +149,36 @@ class Context:
     focus: list[str]
     names: list[set[str]]
 
+    topic_weights: dict[str, float]  # for how much of the question a whole article covers (see build)
+
     @classmethod
     def build(cls, info: QueryInfo, idf: Callable[[str], float], n_docs: int | None = None) -> Context:
         """``n_docs``: the size of the collection the IDF comes from. In a small one (a few articles) IDF says
-        little: a term of every chunk (the topic, "Kurds" in an article about Kurds) gets almost no weight and
-        a common word the few chunks happen to lack ("roughly") the most, so the question would look off-topic
-        in the very article it is about. The weights are shrunk towards their mean by n_docs / (n_docs +
-        IDF_PRIOR_DOCS): about 0.1 for one article, about 0.95 for a thousand chunks."""
+        little about whether an article covers the question: a term of every chunk (the topic, "Kurds" in an
+        article about Kurds) gets almost no weight and a common word the few chunks happen to lack ("roughly")
+        the most, so the question looked off-topic in the very article it is about. For that article-level
+        coverage the weights are shrunk towards their mean by n_docs / (n_docs + IDF_PRIOR_DOCS): about 0.1 for
+        one article, about 0.95 for a thousand chunks. Sentence-level coverage keeps the plain IDF: within an
+        article, the rare word ("mortars") is what points at the sentence."""
         weights = {t: idf(t) for t in info.terms}
+        topic = weights
         if n_docs is not None and weights:
             trust = n_docs / (n_docs + IDF_PRIOR_DOCS)
             mean = sum(weights.values()) / len(weights)
-            weights = {t: trust * w + (1 - trust) * mean for t, w in weights.items()}
+            topic = {t: trust * w + (1 - trust) * mean for t, w in weights.items()}
         names = [set(terms(n)) for n in info.names if terms(n)]
-        return cls(info, info.text, weights, focus_terms(info.text), names)
+        return cls(info, info.text, weights, focus_terms(info.text), names, topic)
+
+    @staticmethod
+    def _share(weights: dict[str, float], present: set[str]) -> float:
+        total = sum(weights.values()) or 1.0
+        return sum(w for t, w in weights.items() if t in present) / total
 
     def coverage(self, present: set[str]) -> float:
-        total = sum(self.weights.values()) or 1.0
-        return sum(w for t, w in self.weights.items() if t in present) / total
+        return self._share(self.weights, present)
+
+    def topic_coverage(self, present: set[str]) -> float:
+        return self._share(self.topic_weights, present)
 
 
 FEATURES = (
@@ -224,7 +242,7 @@ def add_article_coverage(ctx: Context, rows: list[list[float]], article_terms: l
     i_ov, i_focus = FEATURES.index("overlap_article"), FEATURES.index("focus_article")
     i_names = FEATURES.index("names_article")
     for row, present in zip(rows, article_terms):
-        row[i_ov] = ctx.coverage(present)
+        row[i_ov] = ctx.topic_coverage(present)
         row[i_focus] = (sum(1 for f in ctx.focus if f in present) / len(ctx.focus)) if ctx.focus else 0.5
         row[i_names] = (sum(1 for n in ctx.names if n <= present) / len(ctx.names)) if ctx.names else 1.0
 

@@ -119,8 +119,18 @@ def test_in_a_small_collection_idf_does_not_make_the_articles_own_topic_look_off
     idf = {"kurd": 0.54, "syria": 0.54, "rough": 2.48, "live": 2.48}.get
     info = analyze("Roughly how many Kurds live in Syria?")
     present = {"kurd", "syria"}
-    assert Context.build(info, idf).coverage(present) < MIN_ARTICLE_COVERAGE  # raw IDF: looks off-topic
-    assert Context.build(info, idf, n_docs=5).coverage(present) > 0.4  # shrunk towards the mean: on topic
+    assert Context.build(info, idf).topic_coverage(present) < MIN_ARTICLE_COVERAGE  # raw IDF: looks off-topic
+    small = Context.build(info, idf, n_docs=5)
+    assert small.topic_coverage(present) > 0.4  # shrunk towards the mean: on topic
+    assert small.coverage(present) == Context.build(info, idf).coverage(present)  # sentences keep the plain IDF
     # a large collection keeps its IDF nearly as it is
-    big = Context.build(info, idf, n_docs=100_000).weights
+    big = Context.build(info, idf, n_docs=100_000).topic_weights
     assert abs(big["rough"] - 2.48) < 0.01 and abs(big["kurd"] - 0.54) < 0.01
+
+
+def test_a_place_without_a_name_half_answers_a_where_question():
+    q = "Where did rebels fire mortars?"
+    info = analyze(q)
+    assert kind_match("On Wednesday, rebels fired mortars at the palace but missed.", info, q) == 0.5
+    assert kind_match("Rebels fired mortars in the last three months.", info, q) == 0.0
+    assert kind_match("Rebels fired mortars at Kfar Souseh.", info, q) == 1.0
