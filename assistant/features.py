@@ -148,7 +148,6 @@ class Context:
     weights: dict[str, float]
     focus: list[str]
     names: list[set[str]]
-
     topic_weights: dict[str, float]  # for how much of the question a whole article covers (see build)
 
     @classmethod

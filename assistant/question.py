@@ -56,7 +56,8 @@ def question_kind(question: str) -> str:
 
 
 def names_in(text: str) -> list[str]:
-    """Capitalised word groups that are not just the first word of a sentence or a wh-word."""
+    """Capitalised word groups, without the words that only start a question or clause ("Which White House"
+    -> "White House"; "Roughly", "On", "What" alone are no names)."""
     out = []
     for m in _NAME.finditer(text):
         parts = m.group().strip(".").split()
