@@ -232,8 +232,7 @@ class JudgedReader(Reader):
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         scored = self.inner.read(info, q_vec, candidates)
-        if not scored or not (self.low <= scored[0].score < self.high or doubtful(scored[0].span.text, info)) \
-                or not self._ready():
+        if not scored or not unsure(scored[0], info, self.low, self.high) or not self._ready():
             return scored
         shown = _distinct(scored, self.shown)
         t = time.perf_counter()
@@ -253,6 +252,11 @@ class JudgedReader(Reader):
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
+
+
+def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bool:
+    """Whether the judge decides: the reader's best score is in [low, high), or its best sentence is doubtful."""
+    return low <= best.score < high or doubtful(best.span.text, info)
 
 
 def doubtful(sentence: str, info: QueryInfo) -> bool:

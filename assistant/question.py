@@ -63,7 +63,7 @@ def names_in(text: str) -> list[str]:
         parts = m.group().strip(".").split()
         while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _LEADING or _WH.fullmatch(parts[0])):
             parts = parts[1:]  # "Which White House" -> "White House", "Roughly" -> nothing
-        if parts and not (len(parts) == 1 and parts[0].lower() in STOPWORDS):
+        if parts:
             out.append(" ".join(parts))
     return out
 

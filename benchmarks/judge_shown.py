@@ -34,7 +34,7 @@ def collect(split: str) -> None:
     from judge_eval import fast_reader_answers, judge_model
 
     from assistant.config import Settings
-    from assistant.judge import _distinct, doubtful, judge_question
+    from assistant.judge import _distinct, judge_question, unsure
 
     judge = judge_model()
     below = Settings().judge_below
@@ -43,7 +43,7 @@ def collect(split: str) -> None:
             if scored:
                 top = _distinct(scored, max(n for n, _ in VARIANTS.values()))
                 rec.update(best=scored[0].score, texts=[s.span.text for s in top], good=[good(s) for s in top],
-                           routed=scored[0].score < below or doubtful(scored[0].span.text, query.info))
+                           routed=unsure(scored[0], query.info, 0.0, below))
                 if rec["routed"]:
                     for key, (n, _) in VARIANTS.items():
                         verdict = judge.judge(judge_question(query.info.text), rec["texts"][:n], query.info.kind)
