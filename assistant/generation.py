@@ -124,16 +124,25 @@ class OpenAIGenerator(Generator):
 # --------------------------------------------------------------------------- llama.cpp (local GGUF)
 
 
+def load_llama(model_path: Path, n_ctx: int, threads: int):
+    """A llama.cpp model read into memory, not memory-mapped: on CPU llama.cpp repacks the Q4_K weights into
+    its own buffers, so a mapped file would stay resident beside the repacked copy. Measured for the 1.1 GB Qwen
+    GGUF: 1.8 GB RSS mapped, 1.2 GB read, with the same load time and speed."""
+    from llama_cpp import Llama
+
+    return Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, use_mmap=False, verbose=False)
+
+
 class LlamaCppGenerator(Generator):
     def __init__(self, model_path: Path, n_ctx: int = 2048, threads: int = 2):
         try:
-            from llama_cpp import Llama
+            import llama_cpp  # noqa: F401
         except ImportError as exc:
             raise ConfigError("the llamacpp generator needs llama-cpp-python: pip install -e '.[llm]' "
                               "(it compiles for about 5 minutes)") from exc
         if not Path(model_path).exists():
             raise ConfigError(f"GGUF model not found: {model_path} (ASSISTANT_LLM_MODEL_PATH)")
-        self.llm = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        self.llm = load_llama(model_path, n_ctx, threads)
         self.name = f"llamacpp:{Path(model_path).stem}"
         self._lock = threading.Lock()  # one llama.cpp context serves one request at a time
 

@@ -35,7 +35,7 @@ from .answer_type import asks_name, sentence_misfit, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import kind_match
-from .generation import QWEN_INSTALL, models_dir, qwen_path
+from .generation import QWEN_INSTALL, load_llama, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
 
@@ -171,10 +171,8 @@ class LlamaJudge(Judge):
     def _load(self) -> None:
         t = time.perf_counter()
         try:
-            from llama_cpp import Llama
-
             path = self._path()
-            self._llm = Llama(model_path=str(path), n_ctx=1024, n_threads=self._threads, verbose=False)
+            self._llm = load_llama(path, 1024, self._threads)
             self.name = f"llamacpp:{Path(path).stem}"
             log.info("judge model %s loaded in %.1f s", Path(path).name, time.perf_counter() - t)
         except ImportError:
@@ -293,7 +291,7 @@ def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSente
     return replace(s, score=score, features={**s.features, **features})
 
 
-_JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (1.6 GB each)
+_JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (1.15 GB each)
 _LOADING = threading.Lock()
 
 

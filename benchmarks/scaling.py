@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-# The retrieval stack is measured here; the LLM judge (its own speed in judge_eval.py) would add 1-3 s to
-# unsure questions and 1.6 GB to a process. ASSISTANT_JUDGE=auto in the environment measures with it.
+# The retrieval stack's speed is measured here; the LLM judge (its own speed in judge_eval.py) would add 1-3 s
+# to unsure questions. ASSISTANT_JUDGE=auto in the environment measures with it. Memory is measured both ways.
 os.environ.setdefault("ASSISTANT_JUDGE", "off")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -63,14 +63,18 @@ def embed_speed(embedder, texts: list[str]) -> dict[str, float]:
     return {"1_core": one, "2_core": two}
 
 
-def rss_subprocess(index: Path, questions: list[str]) -> float:
-    """Peak RSS (MB) of a fresh process that opens the index and answers the questions."""
+def rss_subprocess(index: Path, questions: list[str], judge: bool = False) -> float:
+    """Peak RSS (MB) of a fresh process that opens the index and answers the questions; with ``judge`` the LLM
+    judge is on (the default setting) and loaded before the first question."""
     # VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss, the high-water mark starts afresh
     code = ("import sys; from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "
-            "[a.ask(q) for q in sys.argv[2:]]; "
+            "a.judge and a.judge.wait(600); [a.ask(q) for q in sys.argv[2:]]; "
             "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if judge:  # one assembled copy of the model for every index measured
+        env.update(ASSISTANT_JUDGE="auto", ASSISTANT_MODELS_DIR=str(ROOT / "benchmarks" / "out" / "models"))
     out = subprocess.run([sys.executable, "-c", code, str(index), *questions], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+                         cwd=ROOT, env=env)
     return float(out.stdout.split()[-1]) if out.returncode == 0 and out.stdout.split() else float("nan")
 
 
@@ -173,6 +177,7 @@ def main() -> None:
             "dense_p50_ms": statistics.median(dense), "bm25_p50_ms": statistics.median(keyword),
             "add_one_s": add_s, "delete_one_s": delete_s, "disk_mb": folder_mb(index), "answered": answered,
             "rss_mb": rss_subprocess(index, questions[10:30]),
+            "rss_judge_mb": rss_subprocess(index, questions[10:30], judge=True),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -187,18 +192,19 @@ def main() -> None:
         "them; see benchmarks/scaling.py); queries run the real pipeline. Add one = `ingest` of one new article file "
         "(embedding included); delete one = `delete` of it; both update Chroma and the keyword index in place. Open = "
         "`Assistant(...)` on the index in the same process (model already loaded). RSS: a fresh process that opens "
-        "the index and answers 20 questions. Embedding speed on ~900-character chunks: "
+        "the index and answers 20 questions, with the LLM judge off and on (the default: the judge model loaded, "
+        "1.1 GB read into memory). Embedding speed on ~900-character chunks: "
         f"{speed['1_core']:.1f} chunks/s on 1 core, {speed['2_core']:.1f} chunks/s on 2 cores.",
         "",
         "| chunks | articles | write to Chroma | keyword build (from scratch) | open index | ask p50 / p95 | "
-        "dense query p50 | keyword query p50 | add one | delete one | RSS | disk |",
+        "dense query p50 | keyword query p50 | add one | delete one | RSS judge off / on | disk |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(f"| {r['chunks']:,} | {r['articles']:,} | {r['store_write_s']:.1f} s | {r['keyword_build_s']:.1f} s | "
                      f"{r['open_s']:.2f} s | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['dense_p50_ms']:.1f} ms | "
                      f"{r['bm25_p50_ms']:.1f} ms | {r['add_one_s']:.2f} s | {r['delete_one_s']:.2f} s | "
-                     f"{r['rss_mb']:.0f} MB | {r['disk_mb']:.0f} MB |")
+                     f"{r['rss_mb']:.0f} / {r['rss_judge_mb']:.0f} MB | {r['disk_mb']:.0f} MB |")
     from _results import update_section
 
     update_section("scaling", "\n".join(lines))
