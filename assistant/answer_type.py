@@ -2,8 +2,9 @@
 
 Hard checks, used where a model or a soft score could be fooled by a sentence that restates the question:
 "How much revenue did Lowe's report?" is not answered by "-1.41%", "What is the name of the sergeant?" not by
-"a Forest Hill police sergeant searched the room", "How many seats?" not by the year "2018", and "On what date?"
-not by "October". Each rule was kept only when it rejected wrong answers without costing right ones on the
+"a Forest Hill police sergeant searched the room", "How many seats?" not by the year "2018", "On what date?"
+not by "October" or "2019", "What is the population?" not by "375 miles", "How many years is his contract?" not
+by "the 23-year-old". Each rule was kept only when it rejected wrong answers without costing right ones on the
 project's dev questions (``benchmarks/judge_eval.py``).
 """
 
@@ -39,11 +40,49 @@ _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY = re.compile(rf"\d|\b(?:{_DAY_WORD})\b", re.IGNORECASE)  # in a judge's words: a figure or a day's name
 _A_DAY = re.compile(rf"\b(?:(?:{MONTH_RE})\.?\s+{_DAY_NUMBER}\b|{_DAY_NUMBER}\s+(?:{MONTH_RE})\b|\d{{4}}-\d{{2}}-\d{{2}}"
                     rf"|{_DAY_WORD})\b", re.IGNORECASE)  # in a sentence: a calendar day or a day's name
+_DAY_OR_MONTH = re.compile(rf"\b(?:{_DAY_WORD}|{MONTH_RE})\b", re.IGNORECASE)
+_POPULATION = re.compile(r"\bpopulation\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 _COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|years)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _MONEY_FIGURE = re.compile(r"[$€£¥₹]\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?%")
+
+
+# Units a figure can measure, by dimension: a figure followed by one is a measurement, not a count of things
+_UNITS = {
+    "distance": r"miles?|mi|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inch(?:es)?|light[- ]years?",
+    "time": r"seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|decades?|centuries",
+    "weight": r"pounds|lbs?|kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|ounces?|oz",
+    "power": r"horsepower|hp|kilowatts?|kw|megawatts?|mw|watts?",
+    "speed": r"mph|km/h|kph|knots?",
+    "temperature": r"degrees?",
+}
+_UNIT_AFTER = {dim: re.compile(rf"\s*-?\s*(?:{alt})\b", re.IGNORECASE) for dim, alt in _UNITS.items()}
+_ASKS_UNIT = {dim: re.compile(rf"\bhow (?:many|much) (?:[\w-]+ )?(?:{alt})\b", re.IGNORECASE) for dim, alt in _UNITS.items()}
+_ASKS_UNIT["distance"] = re.compile(rf"\bhow far\b|{_ASKS_UNIT['distance'].pattern}", re.IGNORECASE)
+_AGE = re.compile(r"\s*-?\s*years?[- ]old\b", re.IGNORECASE)
+_ASKS_AGE = re.compile(r"\bhow old\b|\bage\b|\baged\b", re.IGNORECASE)
+
+
+def measured_as(number: str, sentence: str) -> str | None:
+    """The dimension of the unit that follows ``number`` in the sentence ("375 miles": distance), or None when it
+    is not a measurement there (or only in some of its places: "10 people were killed over 10 days")."""
+    dims = set()
+    for m in re.finditer(rf"(?<![\d.,]){re.escape(number)}(?!\d|[.,]\d)", sentence):
+        rest = sentence[m.end():]
+        dim = "age" if _AGE.match(rest) else next((d for d, unit in _UNIT_AFTER.items() if unit.match(rest)), None)
+        if dim is None:
+            return None
+        dims.add(dim)
+    return min(dims) if dims else None
+
+
+def asked_unit(question: str) -> str | None:
+    """The dimension a question measures ("how far": distance, "how much horsepower": power), or None."""
+    if _ASKS_AGE.search(question):
+        return "age"
+    return next((dim for dim, pattern in _ASKS_UNIT.items() if pattern.search(question)), None)
 
 
 def asks_money(question: str) -> bool:
@@ -106,6 +145,15 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
             return "a sum of money or a percentage for a count"
     if asks_day(question) and not _DAY.search(answer):
         return "no day"
+    if asks_day(question) and figures and all(_YEAR.fullmatch(n) for n in figures) and not _DAY_OR_MONTH.search(answer):
+        return "a year for a day"
+    if figures:  # a measurement for a count or a sum ("375 miles" for a population), or of another kind ("277 miles"
+        # of range for horsepower, "the 23-year-old" for the years of a contract)
+        wanted = asked_unit(question)
+        got = {measured_as(n, sentence) for n in figures} - {None}
+        counted = asks_count(question) or asks_money(question) or _POPULATION.search(question)
+        if got and (wanted is None and counted or wanted and wanted not in got):
+            return f"a measurement ({', '.join(sorted(got))}) for {wanted or 'a count or a sum'}"
     if asks_name(question) and not new_names(answer + " .", question) and not re.search(r"\d", answer):
         return "no name beyond the question's"
     return None

@@ -58,8 +58,15 @@ def test_new_names_share_no_word_with_the_question():
     ("2018 Jeongdong Theater Series", "2018 Jeongdong Theater Series", "How many seats does Jeongdong Theater have?"),
     ("9.99", "It is offered at a $9.99 monthly rate.", "How many people had subscribed to Stadia Pro?"),
     ("$44 million", "Seized drugs were worth $44 million.", "How many pounds of fentanyl did they seize?"),
-    # a month for a day
+    # a month or a year for a day
     ("October", "A deal expected since an October news conference.", "On what date is the deal to be signed?"),
+    ("2019", "Black Friday 2019 is going to be huge.", "On what date do the deals start in stores?"),
+    # a measurement for a count, or a measurement of another kind
+    ("375", "Rebels took Ras al-Ain, 375 miles from Damascus.", "What is the population of Ras al-Ain?"),
+    ("12", "The ceasefire held for 12 hours.", "How many people were killed?"),
+    ("277", "It has up to 277 miles of range.", "How much horsepower will the US version produce?"),
+    ("23", "The 23-year-old flew to London yesterday.", "How many years is his contract with Chelsea?"),
+    ("30 minutes", "Take it 30 minutes before bed.", "How far is the gym from the hotel?"),
     # the question's own name for a name
     ("Julian Assange", "Sweden dropped the case against Julian Assange.",
      "What is the name of the lawyer representing the woman who accused Assange?"),
@@ -74,6 +81,12 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("7.9 million", "Big Machine owes Taylor $7.9 million dollars.", "How much money does Big Machine owe her?"),
     ("23", "He signed a 23-year contract.", "How many years is his contract?"),
     ("Tuesday", "The vote was held on Tuesday.", "On what date was the vote?"),
+    ("November 16, 2019", "The vote was held on November 16, 2019.", "On what date was the vote?"),
+    ("375 miles", "Rebels took Ras al-Ain, 375 miles from Damascus.", "How far is Ras al-Ain from Damascus?"),
+    ("5 hours", "They last up to 5 hours on a single charge.", "How many hours of battery life do they offer?"),
+    ("23", "The 23-year-old striker signed on Monday.", "How old is the striker?"),
+    ("4", "He was suspended for 4 games, the league said.", "How many games was he suspended for?"),
+    ("10", "10 people were killed over 10 days of fighting.", "How many people were killed?"),
     ("Adrian Edwards", "Adrian Edwards, spokesman for the UNHCR, said ...", "What is the name of the UNHCR spokesman?"),
     ("rebel commander", "A rebel commander said so.", "Who said the town had fallen?"),
 ])
