@@ -35,6 +35,7 @@ def offline_environment() -> None:
 
 
 JUDGE_SHOWN = 3  # the judge's default choice of sentences (the measurements are in assistant.judge)
+JUDGE_CHECK = 0.0  # the judge's pick is refused when, asked afresh, its YES is less likely (0: no second call)
 
 
 class Settings(BaseSettings):
@@ -87,6 +88,11 @@ class Settings(BaseSettings):
         JUDGE_SHOWN, ge=1, le=10,
         description="Sentences the judge chooses among (the fast reader's best): 3 refuses more "
         "of the questions the articles do not answer; 5 answers more questions right and wrongly refuses fewer.",
+    )
+    judge_check: float = Field(
+        JUDGE_CHECK, ge=0, le=1,
+        description="The judge's pick is put to it again, alone, as a yes/no question, and refused when YES is less "
+        "likely than this (0: no check). Refuses more of what the articles do not say; adds a second model call.",
     )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "

@@ -61,6 +61,12 @@ SYSTEM = ("You check whether numbered news sentences answer a question. If one o
 # The judge's picks among the 4th and 5th sentences are right about as often as not: five answers more and wrongly
 # refuses less, three refuses more of what the articles do not say. On the real pages that is a wash on dev and
 # three questions worse on test (of 168), so the default stays at three.
+# The check (ASSISTANT_JUDGE_CHECK): the judge's pick is put to the model again, alone and in a fresh conversation,
+# as a yes/no question; the probability of YES is read from its first token. In the conversation of the pick the
+# model agrees with itself (YES 0.69-0.93 for right and wrong picks alike); asked afresh, its YES for the picks of
+# unanswerable questions and wrong picks falls well below that of right picks (measured in benchmarks/RESULTS.md).
+CHECK_SYSTEM = ("You check whether a sentence from a news article answers a question. Be strict: the sentence must "
+                "state the answer about the same person, place, thing and time that the question asks about.")
 SHOWN = JUDGE_SHOWN
 MAX_TOKENS = 16
 MAX_CHARS = 400  # of each sentence shown
@@ -132,6 +138,11 @@ def prompt(question: str, sentences: Sequence[str]) -> str:
     return f"Sentences:\n{lines}\n\nQuestion: {question}\n\nReply (number: exact words, or NONE):"
 
 
+def check_prompt(question: str, sentence: str, words: str) -> str:
+    return (f"Sentence: {sentence[:MAX_CHARS]}\n\nQuestion: {question}\n\nProposed answer: {words}\n\n"
+            "Does the sentence state that this is the answer to exactly this question? Reply YES or NO.")
+
+
 class Judge(ABC):
     """Decides which of a few sentences answers a question."""
 
@@ -153,6 +164,14 @@ class Judge(ABC):
     def judge(self, question: str, sentences: Sequence[str], kind: str = "other") -> Verdict:
         return parse_reply(self.reply(SYSTEM, prompt(question, sentences)), sentences, question, kind)
 
+    def yes(self, system: str, user: str) -> float:
+        """The probability that the model's reply to a yes/no question begins with YES (from the reply here)."""
+        return 1.0 if self.reply(system, user).strip().upper().startswith("Y") else 0.0
+
+    def check(self, question: str, sentence: str, words: str) -> float:
+        """How likely the model finds, asked afresh, that ``words`` in ``sentence`` answer the question."""
+        return self.yes(CHECK_SYSTEM, check_prompt(question, sentence, words))
+
 
 class LlamaJudge(Judge):
     """A GGUF model run with llama-cpp-python, loaded in a background thread (``ready`` tells when)."""
@@ -161,6 +180,7 @@ class LlamaJudge(Judge):
         self._path = model_path
         self._threads = threads
         self._llm = None
+        self._yes_no: tuple[np.ndarray, np.ndarray] | None = None  # token ids that begin YES / NO
         self._lock = threading.Lock()  # one llama.cpp context serves one question at a time
         self._loaded = threading.Event()
         if background:
@@ -199,16 +219,39 @@ class LlamaJudge(Judge):
             llm.close()
 
     def reply(self, system: str, user: str) -> str:
+        return self._chat(system, user, MAX_TOKENS)["choices"][0]["message"]["content"] or ""
+
+    def yes(self, system: str, user: str) -> float:
+        """P(YES) / (P(YES) + P(NO)) over the tokens that begin each, for the reply's first token (read with a
+        llama.cpp logits processor, which changes nothing)."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        if self._yes_no is None:
+            self._yes_no = yes_no_tokens(self._llm)
+        yes_ids, no_ids = self._yes_no
+        first: list[float] = []
+
+        def look(_ids, logits):
+            if not first:
+                x = np.exp(logits.astype(np.float64) - float(logits.max()))
+                p_yes, p_no = float(x[yes_ids].sum()), float(x[no_ids].sum())
+                first.append(p_yes / (p_yes + p_no) if p_yes + p_no > 0 else 0.0)
+            return logits
+
+        self._chat(system, user, 1, LogitsProcessorList([look]))
+        return first[0] if first else 0.0
+
+    def _chat(self, system: str, user: str, max_tokens: int, logits_processor=None) -> dict:
         # questions take turns; one that would wait longer than BUSY_WAIT gets the fast reader's answer
         if not self._lock.acquire(timeout=BUSY_WAIT):
             raise TimeoutError(f"the judge was busy for {BUSY_WAIT:.0f} s")
         try:
-            out = self._llm.create_chat_completion(
+            return self._llm.create_chat_completion(
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-                max_tokens=MAX_TOKENS, temperature=0.0, stop=["\n"])
+                max_tokens=max_tokens, temperature=0.0, stop=["\n"], logits_processor=logits_processor)
         finally:
             self._lock.release()
-        return out["choices"][0]["message"]["content"] or ""
 
 
 class JudgedReader(Reader):
@@ -216,11 +259,14 @@ class JudgedReader(Reader):
     ``doubtful``.
 
     The judge's pick becomes the best sentence (scored at least ``accept``); NONE sets every score to 0, so the
-    answer stage refuses, whatever ASSISTANT_REFUSAL_THRESHOLD says, and points at the closest article as usual."""
+    answer stage refuses, whatever ASSISTANT_REFUSAL_THRESHOLD says, and points at the closest article as usual.
+    With ``check_below`` above 0 the pick is put to the judge again, alone (``Judge.check``), and counts as NONE
+    when its YES is less likely than that."""
 
     def __init__(self, inner: Reader, judge: Judge, low: float, high: float, accept: float = 0.5, wait: float = 0.0,
-                 shown: int = SHOWN):
+                 shown: int = SHOWN, check_below: float = 0.0):
         self.inner = inner
+        self.check_below = check_below
         self.shown = shown
         self.wait = wait  # seconds an unsure question may wait for the model to load
         self.judge = judge
@@ -234,8 +280,12 @@ class JudgedReader(Reader):
             return scored
         shown = _distinct(scored, self.shown)
         t = time.perf_counter()
+        question = judge_question(info.text)
         try:
-            verdict = self.judge.judge(judge_question(info.text), [s.span.text for s in shown], info.kind)
+            verdict = self.judge.judge(question, [s.span.text for s in shown], info.kind)
+            if verdict.choice is not None and self.check_below > 0:
+                if self.judge.check(question, shown[verdict.choice].span.text, verdict.words) < self.check_below:
+                    verdict = replace(verdict, choice=None)
         except Exception as exc:  # noqa: BLE001 - a failing judge must never cost the answer
             log.warning("the LLM judge failed, the fast reader decides: %s", exc)
             return scored
@@ -250,6 +300,20 @@ class JudgedReader(Reader):
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))
+
+
+def yes_no_tokens(llm) -> tuple[np.ndarray, np.ndarray]:
+    """The ids of the model's tokens that begin a YES reply ("Y", " yes", "YES") and a NO reply."""
+    import numpy as np
+
+    yes_ids, no_ids = [], []
+    for i in range(llm.n_vocab()):
+        text = llm.detokenize([i]).decode("utf-8", "ignore").strip().lower()
+        if text in ("y", "ye", "yes"):
+            yes_ids.append(i)
+        elif text in ("n", "no"):
+            no_ids.append(i)
+    return np.array(yes_ids, dtype=np.int64), np.array(no_ids, dtype=np.int64)
 
 
 def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bool:
@@ -329,9 +393,11 @@ def load_judge(settings: Settings) -> Judge | None:
     return judge
 
 
-def with_judge(reader: Reader, judge: Judge | None, below: float, wait: float = 0.0, shown: int = SHOWN) -> Reader:
+def with_judge(reader: Reader, judge: Judge | None, below: float, wait: float = 0.0, shown: int = SHOWN,
+               check_below: float = 0.0) -> Reader:
     """``reader`` with ``judge`` deciding below that best score (every question from 1 up), choosing among the
-    reader's best ``shown`` sentences."""
+    reader's best ``shown`` sentences, and checking its pick when ``check_below`` is above 0."""
     if judge is None:
         return reader
-    return JudgedReader(reader, judge, 0.0, math.inf if below >= 1 else below, wait=wait, shown=shown)
+    return JudgedReader(reader, judge, 0.0, math.inf if below >= 1 else below, wait=wait, shown=shown,
+                        check_below=check_below)

@@ -52,3 +52,13 @@ def test_a_follow_up_about_one_day_gets_the_24_hour_figure(judged):
                         history=[("user", EXAMPLE_QUESTION), ("assistant", "more than 120,000 [1]")])
     assert not answer.refused and "About 8000 refugees" in answer.citations[0].quote
     assert answer.resolved_question == "How many crossed in one day (Turkey)?"
+
+
+def test_the_check_tells_a_right_pick_from_a_near_miss(judged):
+    """ASSISTANT_JUDGE_CHECK: the pick put to the model afresh, alone. The Lebanon figure for a question about
+    Jordan (the kind of near miss the judge picks among on-topic sentences) falls under the 0.2 the dev questions
+    chose; the answer to the Turkey question stays well above it."""
+    lebanon = "Lebanon hosts more than 50,000 registered Syrian refugees, the council leader said."
+    assert judged.judge.check(EXAMPLE_QUESTION, EXAMPLE_QUOTE, "more than 120,000") > 0.5
+    assert judged.judge.check("How many Syrian refugees did Jordan host in total in late 2012?", lebanon,
+                              "50,000") < 0.2

@@ -298,3 +298,32 @@ def test_a_sure_answer_that_lacks_what_the_question_needs_is_judged_all_the_same
     JudgedReader(FixedReader([(ticket, 0.9)]), judge, 0.0, 0.4).read(
         analyze("How much does a ticket for the symposium cost?"), None, [])
     assert judge.prompts  # no sum of money for a price: checked
+
+
+@pytest.mark.parametrize(("check_reply", "kept"), [("YES", True), ("NO", False)])
+def test_the_check_puts_the_pick_to_the_judge_again_alone(check_reply, kept):
+    judge = ScriptedJudge(["2: Urfa province", check_reply])
+    out = JudgedReader(FixedReader([(S1, 0.6), (S2, 0.4)]), judge, 0.1, 0.9, check_below=0.2).read(INFO, None, [])
+    assert len(judge.prompts) == 2
+    check = judge.prompts[1]
+    assert S2 in check and S1 not in check and "Proposed answer: Urfa province" in check
+    if kept:
+        assert out[0].span.text == S2 and out[0].features["judge"] == 1.0
+    else:  # refused like a NONE: every score 0, the reader's order kept for the pointer
+        assert [s.span.text for s in out] == [S1, S2] and all(s.score == 0.0 for s in out)
+
+
+def test_without_the_check_the_judge_is_asked_once_and_a_none_is_never_checked():
+    judge = ScriptedJudge(["2: Urfa province"])
+    _read(judge, [(S1, 0.6), (S2, 0.4)])
+    assert len(judge.prompts) == 1
+    judge = ScriptedJudge(["NONE"])
+    JudgedReader(FixedReader([(S1, 0.6), (S2, 0.4)]), judge, 0.1, 0.9, check_below=0.5).read(INFO, None, [])
+    assert len(judge.prompts) == 1
+
+
+def test_the_check_setting_is_validated_and_reaches_the_reader():
+    assert isinstance(with_judge(FixedReader([(S1, 0.6)]), ScriptedJudge([]), 0.4, check_below=0.2), JudgedReader)
+    assert with_judge(FixedReader([(S1, 0.6)]), ScriptedJudge([]), 0.4, check_below=0.2).check_below == 0.2
+    with pytest.raises(ConfigError, match="judge_check"):
+        Settings(judge_check=2)

@@ -1,0 +1,116 @@
+"""Whether to put the LLM judge's pick to it again, alone (``ASSISTANT_JUDGE_CHECK``).
+
+Reads the judge's recorded replies (``judge_shown.py collect``: the default's best 3 sentences, on the questions
+the default routing sends to the judge), re-reads them with today's rules (``judge.parse_reply``) and, for every
+pick, asks the model the check question (``judge.Judge.check``: the picked sentence alone, the question, the
+words it named; the probability of YES from the first token). Then tallies right / correct refusal / false
+refusal with the pick refused below each threshold; elsewhere the fast reader's own threshold decides.
+
+    python benchmarks/judge_check.py collect --split dev     # about 5 minutes on 2 cores
+    python benchmarks/judge_check.py table [--write]         # from the recorded dev and test runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+OUT = ROOT / "benchmarks" / "out"
+SETS = ["pages", "sample", "fixtures"]
+THRESHOLDS = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3]
+
+
+def recorded(split: str) -> Path:
+    return OUT / f"judge-check-{split}.jsonl"
+
+
+def picks_today(split: str) -> list[dict]:
+    """The recorded questions of ``judge_shown.py`` with ``pick``: today's reading of the judge's reply (routed
+    questions) or the fast reader's (0 or None)."""
+    from judge_shown import recorded as shown
+
+    from assistant.judge import judge_question, parse_reply
+    from assistant.pipeline import understand
+
+    rows = [json.loads(line) for line in shown(split).read_text(encoding="utf-8").splitlines() if line]
+    for r in rows:
+        if not r.get("texts"):
+            r["pick"] = None
+        elif r["routed"]:
+            info = understand(r["q"], None, date.today()).info
+            r["question"] = judge_question(info.text)
+            verdict = parse_reply(r["s3"]["reply"], r["texts"][:3], r["question"], info.kind)
+            r["pick"], r["words"] = verdict.choice, verdict.words
+        else:
+            r["pick"] = 0 if r["best"] >= r["threshold"] else None
+    return rows
+
+
+def collect(split: str) -> None:
+    from judge_eval import judge_model
+
+    judge = judge_model()
+    with open(recorded(split), "w", encoding="utf-8") as out:
+        for r in picks_today(split):
+            if r.get("routed") and r["pick"] is not None:
+                t = time.perf_counter()
+                r["yes"] = judge.check(r["question"], r["texts"][r["pick"]], r["words"])
+                r["check_ms"] = round((time.perf_counter() - t) * 1000)
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+            out.flush()
+
+
+def table() -> str:
+    from judge_eval import tally
+
+    lines = ["| split | set (questions, checked) | pick refused when YES is below | answered right | correct refusal "
+             "| false refusal |", "| --- | --- | --- | --- | --- | --- |"]
+    notes = []
+    for split in ("dev", "test"):
+        if not recorded(split).exists():
+            continue
+        rows = [json.loads(line) for line in recorded(split).read_text(encoding="utf-8").splitlines() if line]
+        for name in [*SETS, "all"]:
+            rs = [r for r in rows if name == "all" or r["set"] == name]
+            checked = sum(1 for r in rs if "yes" in r)
+            for threshold in THRESHOLDS:
+                picks = [None if "yes" in r and r["yes"] < threshold else r["pick"] for r in rs]
+                right, refused, fr = tally(rs, picks)
+                label = "no check (the default)" if threshold == 0 else f"{threshold}"
+                lines.append(f"| {split} | {name} ({len(rs)}, {checked}) | {label} | {right:.1f}% | {refused:.1f}% "
+                             f"| {fr:.1f}% |")
+        ms = sorted(r["check_ms"] for r in rows if "check_ms" in r)
+        if ms:
+            notes.append(f"{split}: one check took {ms[len(ms) // 2]} ms (median), {ms[int(0.95 * (len(ms) - 1))]} ms "
+                         "(p95).")
+    return "\n".join(lines) + ("\n\n" + " ".join(notes) if notes else "")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("step", choices=["collect", "table"])
+    ap.add_argument("--split", default="dev", choices=["dev", "test"])
+    ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    if args.step == "collect":
+        collect(args.split)
+    md = table()
+    print(md)
+    if args.write:
+        from _results import update_section
+
+        update_section("judge-check", "## Judge: checking its pick (`ASSISTANT_JUDGE_CHECK`)\n\n"
+                       "benchmarks/judge_check.py: the judge's recorded replies (best 3 sentences) re-read with "
+                       "today's rules; each pick put to the model again, alone, as a yes/no question; the pick is "
+                       "refused when YES is less likely than the threshold.\n\n" + md)
+
+
+if __name__ == "__main__":
+    main()
