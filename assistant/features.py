@@ -58,6 +58,7 @@ _ACCORDING = re.compile(r"\baccording to ([^,?]+)", re.IGNORECASE)
 _CALENDAR_WORDS = {"the", *MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
+@lru_cache(maxsize=8192)
 def is_furniture(sentence: str) -> bool:
     """Page furniture that is never evidence: "Read more: ...", photo credits, newsletter and share lines."""
     return bool(FURNITURE.search(sentence))
@@ -78,16 +79,21 @@ def focus_terms(question: str) -> list[str]:
     return [t for t in terms(m.group(1))]
 
 
+@lru_cache(maxsize=8192)
+def _undated(sentence: str) -> str:
+    """The sentence without its date expressions (a sentence is read for several features and questions)."""
+    return DATE_EXPRESSION.sub(" ", sentence)
+
+
 def _new_numbers(sentence: str, info: QueryInfo) -> list[str]:
-    undated = DATE_EXPRESSION.sub(" ", sentence)
-    return [n for n in numbers(undated) if n not in info.numbers]
+    return [n for n in numbers(_undated(sentence)) if n not in info.numbers]
 
 
 def _number_near(sentence: str, targets: set[str], window: int = 8, given: frozenset[str] = frozenset()) -> bool:
     """A figure in digits within ``window`` words before one of ``targets`` (stems): "8000 refugees fleeing
     violence in Syria crossed" answers "how many crossed"; a vague "thousands more had crossed" does not, nor does
     a number the question itself gives (``given``: the "24" of "in 24 hours" in "the same 24-hour period")."""
-    tokens = words(DATE_EXPRESSION.sub(" ", sentence))
+    tokens = words(_undated(sentence))
     stems = [_stem(t) for t in tokens]
     for i, tok in enumerate(tokens):
         if tok[0].isdigit() and tok.replace(",", "") not in given and any(
@@ -106,7 +112,7 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
     ``near_focus``: whether a figure precedes what the question counts (computed when not given)."""
     if info.kind == "number":
         new = _new_numbers(sentence, info)
-        has_word = bool(NUMBER_WORD.search(DATE_EXPRESSION.sub(" ", sentence)))
+        has_word = bool(NUMBER_WORD.search(_undated(sentence)))
         if not new and not has_word:
             return 0.0
         if _MONEY_Q.search(question) and re.search(r"\bhow much\b", question, re.I):

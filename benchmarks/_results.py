@@ -34,3 +34,21 @@ def update_section(name: str, body: str) -> None:
     pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(text)
+
+
+def collect_or_table(collect, table, section: str, heading: str, intro: str, outro: str = "") -> None:
+    """The command line of a benchmark that records model replies (``collect --split dev|test``, slow) and then
+    tallies them (``table``); ``--write`` puts the table, between ``intro`` and ``outro``, into ``section``."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("step", choices=["collect", "table"])
+    ap.add_argument("--split", default="dev", choices=["dev", "test"])
+    ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    if args.step == "collect":
+        collect(args.split)
+    md = table()
+    print(md)
+    if args.write:
+        update_section(section, f"## {heading}\n\n{intro}\n\n{md}" + (f"\n\n{outro}" if outro else ""))

@@ -13,7 +13,6 @@ prompt prefix. The default's own latency is in reader_eval.py's tables.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -85,27 +84,17 @@ def table() -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["collect", "table"])
-    ap.add_argument("--split", default="dev", choices=["dev", "test"])
-    ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
-    args = ap.parse_args()
-    if args.step == "collect":
-        collect(args.split)
-    md = table()
-    print(md)
-    if args.write:
-        from _results import update_section
+    from _results import collect_or_table
 
-        update_section("judge-shown", "## Judge: how many sentences it sees (`ASSISTANT_JUDGE_SHOWN`)\n\n"
-                       "benchmarks/judge_shown.py: on the questions the default routing sends to the judge, its "
-                       "verdict with the fast reader's best 3 sentences and with the best 5 (the same prompt "
-                       "length); elsewhere the fast reader's own threshold decides.\n\n" + md + "\n\n"
-                       "The judge's picks among the 4th and 5th sentences are right about as often as not. Five "
-                       "answer more questions right and wrongly refuse fewer, but refuse fewer of the questions the "
-                       "articles do not answer; on the real pages the trade is even on dev and three questions "
-                       "worse on test, so the default stays at three and `ASSISTANT_JUDGE_SHOWN=5` is the choice "
-                       "for users who would rather get an answer.")
+    collect_or_table(
+        collect, table, "judge-shown", "Judge: how many sentences it sees (`ASSISTANT_JUDGE_SHOWN`)",
+        "benchmarks/judge_shown.py: on the questions the default routing sends to the judge, its verdict with the fast "
+        "reader's best 3 sentences and with the best 5 (the same prompt length); elsewhere the fast reader's own "
+        "threshold decides.",
+        "The judge's picks among the 4th and 5th sentences are right about as often as not. Five answer more "
+        "questions right and wrongly refuse fewer, but refuse fewer of the questions the articles do not answer; on "
+        "the real pages the trade is even on dev and three questions worse on test, so the default stays at three "
+        "and `ASSISTANT_JUDGE_SHOWN=5` is the choice for users who would rather get an answer.")
 
 
 if __name__ == "__main__":
