@@ -283,9 +283,9 @@ class JudgedReader(Reader):
         question = judge_question(info.text)
         try:
             verdict = self.judge.judge(question, [s.span.text for s in shown], info.kind)
-            if verdict.choice is not None and self.check_below > 0:
-                if self.judge.check(question, shown[verdict.choice].span.text, verdict.words) < self.check_below:
-                    verdict = replace(verdict, choice=None)
+            if verdict.choice is not None and self.check_below > 0 and self.judge.check(
+                    question, shown[verdict.choice].span.text, verdict.words) < self.check_below:
+                verdict = replace(verdict, choice=None)
         except Exception as exc:  # noqa: BLE001 - a failing judge must never cost the answer
             log.warning("the LLM judge failed, the fast reader decides: %s", exc)
             return scored

@@ -69,8 +69,8 @@ def collect(split: str) -> None:
 def table() -> str:
     from judge_eval import tally
 
-    lines = ["| split | set (questions, checked) | pick refused when YES is below | answered right | correct refusal "
-             "| false refusal |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [("| split | set (questions, checked) | pick refused when YES is below | answered right | correct refusal "
+              "| false refusal |"), "| --- | --- | --- | --- | --- | --- |"]
     notes = []
     for split in ("dev", "test"):
         if not recorded(split).exists():
