@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     judge_check: float = Field(
         JUDGE_CHECK, ge=0, le=1,
         description="The judge's pick is put to it again, alone, as a yes/no question, and refused when YES is less "
-        "likely than this (0: no check). Refuses more of what the articles do not say; adds a second model call.",
+        "likely than this (0: no check). Refuses more of what the articles do not say; adds a second model call "
+        "(2-5 s) to each question the judge answers.",
     )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "
