@@ -2,7 +2,7 @@
 
 Articles: the RGB dev passages (en_fact positives + negatives and the negative-rejection passages), each one
 small article (≥ 900 articles), and, for ingest, also 30 real news articles (the true bodies of the first 30
-pages of the article-extraction set, 3-15 chunks each). Questions: the 121 RGB dev queries. Raw encode: the
+pages of the article-extraction set, 1-15 chunks each, 141 in all). Questions: the 121 RGB dev queries. Raw encode: the
 default embedder's ``encode`` on exactly the texts ingest embeds (each chunk's sentences, a sentence shared by
 two chunks once).
 Cold: a new process, for ``import`` + ``Assistant(...)``, the first answer in Python, and ``assistant ask`` on
