@@ -59,7 +59,8 @@ _UNITS = {
     "temperature": r"degrees?",
 }
 _UNIT_AFTER = {dim: re.compile(rf"\s*-?\s*(?:{alt})\b", re.IGNORECASE) for dim, alt in _UNITS.items()}
-_ASKS_UNIT = {dim: re.compile(rf"\bhow (?:many|much) (?:[\w-]+ )?(?:{alt})\b", re.IGNORECASE) for dim, alt in _UNITS.items()}
+_ASKS_UNIT = {dim: re.compile(rf"\bhow (?:many|much) (?:[\w-]+ )?(?:{alt})\b", re.IGNORECASE)
+              for dim, alt in _UNITS.items()}
 _ASKS_UNIT["distance"] = re.compile(rf"\bhow far\b|{_ASKS_UNIT['distance'].pattern}", re.IGNORECASE)
 _AGE = re.compile(r"\s*-?\s*years?[- ]old\b", re.IGNORECASE)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bage\b|\baged\b", re.IGNORECASE)
@@ -143,10 +144,11 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
             return "a year for a count"
         if CURRENCY.search(answer) or "%" in answer or any(_is_money_or_share(n, sentence) for n in figures):
             return "a sum of money or a percentage for a count"
-    if asks_day(question) and not _DAY.search(answer):
-        return "no day"
-    if asks_day(question) and figures and all(_YEAR.fullmatch(n) for n in figures) and not _DAY_OR_MONTH.search(answer):
-        return "a year for a day"
+    if asks_day(question):
+        if not _DAY.search(answer):
+            return "no day"
+        if figures and all(_YEAR.fullmatch(n) for n in figures) and not _DAY_OR_MONTH.search(answer):
+            return "a year for a day"
     if figures:  # a measurement for a count or a sum ("375 miles" for a population), or of another kind ("277 miles"
         # of range for horsepower, "the 23-year-old" for the years of a contract)
         wanted = asked_unit(question)

@@ -33,12 +33,13 @@ def recorded(split: str) -> Path:
 def picks_today(split: str) -> list[dict]:
     """The recorded questions of ``judge_shown.py`` with ``pick``: today's reading of the judge's reply (routed
     questions) or the fast reader's (0 or None)."""
+    from judge_eval import fast_pick, read_rows
     from judge_shown import recorded as shown
 
     from assistant.judge import judge_question, parse_reply
     from assistant.pipeline import understand
 
-    rows = [json.loads(line) for line in shown(split).read_text(encoding="utf-8").splitlines() if line]
+    rows = read_rows(shown(split))
     for r in rows:
         if not r.get("texts"):
             r["pick"] = None
@@ -48,7 +49,7 @@ def picks_today(split: str) -> list[dict]:
             verdict = parse_reply(r["s3"]["reply"], r["texts"][:3], r["question"], info.kind)
             r["pick"], r["words"] = verdict.choice, verdict.words
         else:
-            r["pick"] = 0 if r["best"] >= r["threshold"] else None
+            r["pick"] = fast_pick(r)
     return rows
 
 
@@ -67,26 +68,21 @@ def collect(split: str) -> None:
 
 
 def table() -> str:
-    from judge_eval import tally
+    from judge_eval import by_split_and_set, tally
 
     lines = [("| split | set (questions, checked) | pick refused when YES is below | answered right | correct refusal "
               "| false refusal |"), "| --- | --- | --- | --- | --- | --- |"]
     notes = []
-    for split in ("dev", "test"):
-        if not recorded(split).exists():
-            continue
-        rows = [json.loads(line) for line in recorded(split).read_text(encoding="utf-8").splitlines() if line]
-        for name in [*SETS, "all"]:
-            rs = [r for r in rows if name == "all" or r["set"] == name]
-            checked = sum(1 for r in rs if "yes" in r)
-            for threshold in THRESHOLDS:
-                picks = [None if "yes" in r and r["yes"] < threshold else r["pick"] for r in rs]
-                right, refused, fr = tally(rs, picks)
-                label = "no check (the default)" if threshold == 0 else f"{threshold}"
-                lines.append(f"| {split} | {name} ({len(rs)}, {checked}) | {label} | {right:.1f}% | {refused:.1f}% "
-                             f"| {fr:.1f}% |")
-        ms = sorted(r["check_ms"] for r in rows if "check_ms" in r)
-        if ms:
+    for split, name, rs in by_split_and_set(recorded, SETS):
+        checked = sum(1 for r in rs if "yes" in r)
+        for threshold in THRESHOLDS:
+            picks = [None if "yes" in r and r["yes"] < threshold else r["pick"] for r in rs]
+            right, refused, fr = tally(rs, picks)
+            label = "no check (the default)" if threshold == 0 else f"{threshold}"
+            lines.append(f"| {split} | {name} ({len(rs)}, {checked}) | {label} | {right:.1f}% | {refused:.1f}% "
+                         f"| {fr:.1f}% |")
+        ms = sorted(r["check_ms"] for r in rs if "check_ms" in r)
+        if name == "all" and ms:
             notes.append(f"{split}: one check took {ms[len(ms) // 2]} ms (median), {ms[int(0.95 * (len(ms) - 1))]} ms "
                          "(p95).")
     return "\n".join(lines) + ("\n\n" + " ".join(notes) if notes else "")
@@ -107,8 +103,8 @@ def main() -> None:
         "answer there); on test it refuses 3 more unanswerable questions and costs one right answer. It stays off by "
         "default: it adds a second model call to about a fifth of all questions (median 1.6-1.8 s measured here; in "
         "a 10-question run of the app, judged questions took 2-5 s longer, since the check and the judge evict each "
-        "other's cached prompt prefix), and the judge's p95 is already above 3 s on this machine. `ASSISTANT_JUDGE_CHECK=0.2` is the setting for users who prefer "
-        "a refusal to a near miss.")
+        "other's cached prompt prefix), and the judge's p95 is already above 3 s on this machine. "
+        "`ASSISTANT_JUDGE_CHECK=0.2` is the setting for users who prefer a refusal to a near miss.")
 
 
 if __name__ == "__main__":

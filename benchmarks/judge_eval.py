@@ -110,6 +110,25 @@ def reread(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The records of a JSONL file written by ``collect``."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def by_split_and_set(recorded, sets: list[str]):
+    """(split, set name or "all", its records) for each split recorded at ``recorded(split)``, set by set."""
+    for split in ("dev", "test"):
+        if recorded(split).exists():
+            rows = read_rows(recorded(split))
+            for name in [*sets, "all"]:
+                yield split, name, [r for r in rows if name == "all" or r["set"] == name]
+
+
+def fast_pick(r: dict) -> int | None:
+    """The fast reader's own decision on a recorded question: its best sentence, or a refusal under its threshold."""
+    return 0 if r["best"] >= r["threshold"] else None
+
+
 def tally(rows: list[dict], picks: list[int | None]) -> tuple[float, float, float]:
     """(answered right, correct refusal, false refusal) in percent, given each question's picked sentence (an
     index into its recorded sentences) or None for a refusal."""
@@ -196,7 +215,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = ap.parse_args()
     path = collect(args.split) if args.step == "collect" else OUT / f"judge-{args.split}.jsonl"
-    rows = reread([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()])
+    rows = reread(read_rows(path))
     from assistant.config import Settings
 
     default_low, default_high = 0.0, Settings().judge_below

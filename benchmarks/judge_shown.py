@@ -53,7 +53,7 @@ def collect(split: str) -> None:
 
 def outcome(rows: list[dict], variant: str | None) -> tuple[float, float, float]:
     """(answered right, correct refusal, false refusal) in percent; variant None = the fast reader alone."""
-    from judge_eval import tally
+    from judge_eval import fast_pick, tally
 
     picks = []
     for r in rows:
@@ -62,24 +62,21 @@ def outcome(rows: list[dict], variant: str | None) -> tuple[float, float, float]
         elif r["routed"] and variant:
             picks.append(r[variant]["choice"])
         else:
-            picks.append(0 if r["best"] >= r["threshold"] else None)
+            picks.append(fast_pick(r))
     return tally(rows, picks)
 
 
 def table() -> str:
+    from judge_eval import by_split_and_set
+
     lines = ["| split | set (questions, judged) | the judge sees | answered right | correct refusal | false refusal |",
              "| --- | --- | --- | --- | --- | --- |"]
-    for split in ("dev", "test"):
-        if not recorded(split).exists():
-            continue
-        rows = [json.loads(line) for line in recorded(split).read_text(encoding="utf-8").splitlines() if line]
-        for name in [*SETS, "all"]:
-            rs = [r for r in rows if name == "all" or r["set"] == name]
-            judged = sum(1 for r in rs if r.get("routed"))
-            for variant, label in [(None, "nothing (fast reader alone)"), *((k, v[1]) for k, v in VARIANTS.items())]:
-                right, refused, fr = outcome(rs, variant)
-                lines.append(f"| {split} | {name} ({len(rs)}, {judged}) | {label} | {right:.1f}% | {refused:.1f}% "
-                             f"| {fr:.1f}% |")
+    for split, name, rs in by_split_and_set(recorded, SETS):
+        judged = sum(1 for r in rs if r.get("routed"))
+        for variant, label in [(None, "nothing (fast reader alone)"), *((k, v[1]) for k, v in VARIANTS.items())]:
+            right, refused, fr = outcome(rs, variant)
+            lines.append(f"| {split} | {name} ({len(rs)}, {judged}) | {label} | {right:.1f}% | {refused:.1f}% "
+                         f"| {fr:.1f}% |")
     return "\n".join(lines)
 
 
