@@ -24,7 +24,9 @@ def test_the_empty_library_message_is_plain(page, app_url):
     assert "Add articles" in page.inner_text("#empty-note")
     page.fill("#question textarea", EXAMPLE_QUESTION)
     page.press("#question textarea", "Enter")
-    page.wait_for_function("document.querySelector('#chat').innerText.includes('No articles')", timeout=30_000)
+    # the reply streams in: wait for its last words, not its first ("No articles are" was read on a busy machine)
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('No articles')"
+                           " && document.querySelector('#chat').innerText.includes('tab.')", timeout=30_000)
     answer = page.eval_on_selector_all("#chat [data-testid=bot]", "els => els.map(e => e.innerText)")[-1]
     assert "`" not in answer and "assistant ingest" not in answer and "Add articles" in answer
     assert page.inner_text("#library-summary").strip() == ""
