@@ -161,6 +161,20 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
     return None
 
 
+_UNSTATED = re.compile(
+    r"\b(?:undisclosed|unspecified|unclear|(?:is|are|was|were|remains?|it's|it’s) not (?:yet )?(?:clear|known)"
+    r"|not (?:been )?(?:disclosed|revealed|made public|specified)"
+    r"|(?:did|does|do|would) not (?:say|disclose|specify|reveal|give details)"
+    r"|(?:declined|refused) to (?:say|disclose|comment|specify|reveal|give details))\b", re.IGNORECASE)
+
+
+def states_unstated(sentence: str) -> bool:
+    """The sentence says that something is not disclosed: "to an undisclosed injury", "helped by unspecified
+    investment", "it is not clear how many", "declined to say". It looks like an answer to a question about that
+    very thing, and is the article saying it does not state it."""
+    return bool(_UNSTATED.search(sentence))
+
+
 def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] = frozenset()) -> str | None:
     """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
     money question, only money, percentages and years for a count, no day for "on what date"."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer_type import asks_name, sentence_misfit, words_misfit
+from .answer_type import asks_name, sentence_misfit, states_unstated, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import kind_match
@@ -324,8 +324,10 @@ def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bo
 def doubtful(sentence: str, info: QueryInfo) -> bool:
     """A sure answer the judge checks all the same: a name question (a sentence that restates "the Forest Hill
     police sergeant" scores high without naming him), or a best sentence without the kind of thing asked for (no
-    sum of money for "how much revenue", only prices and years for "how many seats")."""
-    if asks_name(info.text) or sentence_misfit(sentence, info.text, frozenset(info.numbers)):
+    sum of money for "how much revenue", only prices and years for "how many seats"), or one that says something
+    is not disclosed ("sat out the third period, to an undisclosed injury" for "What injury ...?")."""
+    if asks_name(info.text) or states_unstated(sentence) or sentence_misfit(sentence, info.text,
+                                                                          frozenset(info.numbers)):
         return True
     return info.kind in ("number", "date", "person", "place") and kind_match(sentence, info, info.text) == 0
 

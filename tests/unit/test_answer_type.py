@@ -11,6 +11,7 @@ from assistant.answer_type import (
     asks_name,
     new_names,
     sentence_misfit,
+    states_unstated,
     words_misfit,
 )
 
@@ -104,3 +105,17 @@ def test_a_sentence_without_what_the_question_needs_is_a_misfit():
     assert sentence_misfit("It plays Blossom on Aug. 23.", "On what date will the tour play Blossom?") is None
     # a number the question gives is not a count it asks for
     assert sentence_misfit("In 24 hours they crossed.", "How many crossed in 24 hours?", frozenset({"24"}))
+
+
+@pytest.mark.parametrize("sentence, unstated", [
+    ("The Wild lost defenseman Matt Dumba, who sat out the third period, to an undisclosed injury.", True),
+    ("The roadmap cuts costs to $0.10 by 2030, helped by unspecified research and development investment.", True),
+    ("An estimated 10 million signed up, although it is not clear how many have converted.", True),
+    ("A spokesman declined to comment on the figure.", True),
+    ("The company did not say how many it sold.", True),
+    ("Turkey already shelters more than 120,000 Syrian refugees.", False),
+    ("The unnamed official said 30 people were injured.", False),  # an unnamed source still answers "who said"
+    ("The team made it clear that it knows the risks.", False),
+])
+def test_a_sentence_that_says_a_fact_is_not_disclosed(sentence, unstated):
+    assert states_unstated(sentence) is unstated

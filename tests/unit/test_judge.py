@@ -327,3 +327,12 @@ def test_the_check_setting_is_validated_and_reaches_the_reader():
     assert with_judge(FixedReader([(S1, 0.6)]), ScriptedJudge([]), 0.4, check_below=0.2).check_below == 0.2
     with pytest.raises(ConfigError, match="judge_check"):
         Settings(judge_check=2)
+
+
+def test_a_sure_answer_that_says_the_fact_is_undisclosed_is_judged_all_the_same():
+    injury = "The Wild lost defenseman Matt Dumba, who sat out the third period, to an undisclosed injury."
+    judge = ScriptedJudge(["NONE"])
+    out = JudgedReader(FixedReader([(injury, 0.9)]), judge, 0.0, 0.4).read(
+        analyze("What injury forced Matt Dumba to sit out the third period?"), None, [])
+    assert judge.prompts and out[0].score == 0.0
+
