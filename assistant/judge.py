@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from .answer_type import asks_name, sentence_misfit, states_unstated, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
-from .features import kind_match
+from .features import MIN_ARTICLE_COVERAGE, kind_match
 from .generation import QWEN_INSTALL, load_llama, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
@@ -277,6 +277,10 @@ class JudgedReader(Reader):
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         scored = self.inner.read(info, q_vec, candidates)
         if not scored or not unsure(scored[0], info, self.low, self.high) or not self._ready():
+            return scored
+        if scored[0].features.get("overlap_article", 1.0) < MIN_ARTICLE_COVERAGE:
+            # the closest article covers too little of the question to be on its topic: "Who won the 2018 World
+            # Cup?" over news that only shares "won" ("The national football team won a friendly match")
             return scored
         shown = _distinct(scored, self.shown)
         t = time.perf_counter()

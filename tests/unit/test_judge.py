@@ -4,6 +4,7 @@ fast reader's sentences (never write text), with a scripted judge injected in pl
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -336,3 +337,17 @@ def test_a_sure_answer_that_says_the_fact_is_undisclosed_is_judged_all_the_same(
         analyze("What injury forced Matt Dumba to sit out the third period?"), None, [])
     assert judge.prompts and out[0].score == 0.0
 
+
+
+def test_the_judge_is_not_asked_when_the_closest_article_is_off_topic():
+    class OffTopic(FixedReader):
+        def read(self, info, q_vec, candidates):
+            return [replace(s, features={"overlap_article": 0.2}) for s in super().read(info, q_vec, candidates)]
+
+    judge = ScriptedJudge(["1: The national football team"])
+    won = "The national football team won a friendly match 2-1 on Sunday."
+    out = JudgedReader(OffTopic([(won, 0.0)]), judge, 0.0, 0.4).read(analyze("Who won the 2018 World Cup?"), None, [])
+    assert judge.prompts == [] and out[0].score == 0.0
+    judge = ScriptedJudge(["NONE"])
+    JudgedReader(FixedReader([(won, 0.0)]), judge, 0.0, 0.4).read(analyze("Who won the friendly?"), None, [])
+    assert judge.prompts  # an on-topic article (or a reader without coverage) is judged as before
