@@ -10,8 +10,10 @@ sentences shown and are not merely words of the question.
 The judge decides when the fast reader's best score is below ``ASSISTANT_JUDGE_BELOW`` (default 0.4, chosen on the
 dev questions with ``benchmarks/judge_eval.py``: fewer than half the questions judged, about 10% false refusals;
 with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead of 10.4% but answer 2.1% fewer
-dev questions right), and on a sure answer that is ``doubtful`` (a name question, or a best sentence without the
-kind of thing asked for). Its picks must be that kind of thing (``answer_type.words_misfit``).
+dev questions right), and on a sure answer that is ``doubtful`` (a name question, a best sentence without the
+kind of thing asked for, or one that says the fact is undisclosed). Its picks must be that kind of thing
+(``answer_type.words_misfit``). It is not asked when the closest article covers too little of the question to be
+on its topic: the fast reader's refusal stands.
 
 The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
 so a question never waits for the model and a missing model never gives a wrong answer.

@@ -338,7 +338,6 @@ def test_a_sure_answer_that_says_the_fact_is_undisclosed_is_judged_all_the_same(
     assert judge.prompts and out[0].score == 0.0
 
 
-
 def test_the_judge_is_not_asked_when_the_closest_article_is_off_topic():
     class OffTopic(FixedReader):
         def read(self, info, q_vec, candidates):
