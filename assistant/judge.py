@@ -280,10 +280,6 @@ class JudgedReader(Reader):
         scored = self.inner.read(info, q_vec, candidates)
         if not scored or not unsure(scored[0], info, self.low, self.high) or not self._ready():
             return scored
-        if scored[0].features.get("overlap_article", 1.0) < MIN_ARTICLE_COVERAGE:
-            # the closest article covers too little of the question to be on its topic: "Who won the 2018 World
-            # Cup?" over news that only shares "won" ("The national football team won a friendly match")
-            return scored
         shown = _distinct(scored, self.shown)
         t = time.perf_counter()
         question = judge_question(info.text)
@@ -323,7 +319,11 @@ def yes_no_tokens(llm) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bool:
-    """Whether the judge decides: the reader's best score is in [low, high), or its best sentence is doubtful."""
+    """Whether the judge decides: the reader's best score is in [low, high), or its best sentence is doubtful;
+    never when the closest article covers too little of the question to be on its topic ("Who won the 2018 World
+    Cup?" over news that only shares "won": "The national football team won a friendly match")."""
+    if best.features.get("overlap_article", 1.0) < MIN_ARTICLE_COVERAGE:
+        return False
     return low <= best.score < high or doubtful(best.span.text, info)
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-OUT = ROOT / "benchmarks" / "out"
-SETS = ["pages", "sample", "fixtures"]
+from judge_shown import OUT, SETS  # the recordings it reads, and their table's row order
+
 THRESHOLDS = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3]
 
 

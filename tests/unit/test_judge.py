@@ -347,6 +347,10 @@ def test_the_judge_is_not_asked_when_the_closest_article_is_off_topic():
     won = "The national football team won a friendly match 2-1 on Sunday."
     out = JudgedReader(OffTopic([(won, 0.0)]), judge, 0.0, 0.4).read(analyze("Who won the 2018 World Cup?"), None, [])
     assert judge.prompts == [] and out[0].score == 0.0
+    loading = ScriptedJudge([], ready=False)  # nor does such a question wait for the model to load
+    JudgedReader(OffTopic([(won, 0.0)]), loading, 0.0, 0.4, wait=5).read(analyze("Who won the 2018 World Cup?"),
+                                                                        None, [])
+    assert not hasattr(loading, "waited")
     judge = ScriptedJudge(["NONE"])
     JudgedReader(FixedReader([(won, 0.0)]), judge, 0.0, 0.4).read(analyze("Who won the friendly?"), None, [])
     assert judge.prompts  # an on-topic article (or a reader without coverage) is judged as before
