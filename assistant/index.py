@@ -56,9 +56,10 @@ def reset(settings: Settings) -> list[str]:
 
 
 def keyword_row(chunk: Chunk, meta: Mapping[str, Any], stored: Stored | None = None) -> tuple:
-    """What the keyword index holds for a chunk: its id, its article's id, its article's title + its text, and
-    (when known) its sentences and their vectors."""
-    return chunk.id, chunk.article_id, f"{meta.get('title') or ''}\n{chunk.text}", stored
+    """What the keyword index holds for a chunk: its id, its article's id, its article's title + its text, (when
+    known) its sentences and their vectors, and its article's near-copy group and outlet."""
+    return (chunk.id, chunk.article_id, f"{meta.get('title') or ''}\n{chunk.text}", stored,
+            meta.get("group") or chunk.article_id, meta.get("source") or None)
 
 
 def _writable(folder: Path) -> bool:
@@ -87,6 +88,8 @@ class Index:
         self._checked_at = 0.0
         self._generation = self.store.generation() if s.chroma_url else ""
         self._sync_keyword(check=True)
+        if not self.keyword.groups_complete:  # a keyword file from before it kept groups: once, from the records
+            self.keyword.fill_groups((a.id, a.group or a.id, a.source) for a in self.store.list_articles())
 
     # ------------------------------------------------------------------ keyword index in step with Chroma
 
@@ -309,8 +312,11 @@ class Index:
         for art in articles:
             if not art.group:
                 continue
-            others = sorted({m.source for m in self.store.group_members(art.group)
-                             if m.id != art.id and m.source and m.source != art.source})
+            members = self.keyword.group_members(art.group)
+            if members is None:  # not known yet (a keyword file that predates groups, still being filled)
+                members = [(m.id, m.source) for m in self.store.group_members(art.group)]
+            others = sorted({source for member, source in members
+                             if member != art.id and source and source != art.source})
             if others:
                 out[art.id] = others
         return out
@@ -379,8 +385,8 @@ class _Batch:
             report.chunks += len(chunks)
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))
-        titles = {a.id: a.title for a, _ in items}
-        self.index.keyword.update(add=[keyword_row(c, {"title": titles[c.article_id]}, s)
+        metas = {a.id: {"title": a.title, "group": a.group, "source": a.source} for a, _ in items}
+        self.index.keyword.update(add=[keyword_row(c, metas[c.article_id], s)
                                        for c, s in zip((c for _, chunks in items for c in chunks), stored)],
                                   delete_articles=replaced)
         self.changes[0].extend(a.id for a, _ in items)

@@ -2,7 +2,9 @@
 
 One file, ``<folder>/keyword.sqlite``: an FTS5 table of the chunks' stemmed terms (``textutil.terms``, so keyword
 search and the readers' term overlap share one vocabulary), a table mapping its rows to chunk and article ids
-that also caches each chunk's sentence boundaries and vectors (``sentence_vectors``), and a ``meta`` table.
+that also caches each chunk's sentence boundaries and vectors (``sentence_vectors``), a table of each article's
+near-copy group and outlet (``group_members``: an indexed lookup where Chroma's metadata filter takes ~5 ms at
+100k chunks), and a ``meta`` table.
 Adding or deleting an article touches only its rows, in one transaction, so a change costs milliseconds at any
 size and a kill mid-write rolls back. Document frequencies for IDF come from FTS5's own
 vocabulary table.
@@ -34,7 +36,9 @@ _PLAIN = re.compile(r"^[0-9a-z]+$")
 COMMON, PRUNE_FROM = 0.2, 10_000  # see KeywordIndex.search
 BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write to the same file
 
-Row = tuple  # (chunk id, article id, text) or (chunk id, article id, text, (sentence bounds, sentence vectors))
+# (chunk id, article id, text), optionally followed by (sentence bounds, sentence vectors) or None, then the
+# article's near-copy group and outlet (without them the article is its own group, outlet unknown)
+Row = tuple
 
 
 def token(term: str) -> str:
@@ -100,6 +104,12 @@ class KeywordIndex:
             db.execute("CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, "
                        "article_id TEXT NOT NULL, bounds TEXT, vectors BLOB)")
             db.execute("CREATE INDEX IF NOT EXISTS docs_article ON docs(article_id)")
+            new_table = not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'groups'").fetchone()
+            db.execute("CREATE TABLE IF NOT EXISTS groups (article_id TEXT PRIMARY KEY, grp TEXT NOT NULL, source TEXT)")
+            db.execute("CREATE INDEX IF NOT EXISTS groups_grp ON groups(grp)")
+            if new_table:  # a file from before the table: its articles' groups are filled in by ``fill_groups``
+                empty = not db.execute("SELECT 1 FROM docs LIMIT 1").fetchone()
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('groups', ?)", ("1" if empty else "0",))
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, tokenize='unicode61 remove_diacritics 0')")
             db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row')")
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('version', '0'), ('dirty', '0')", (SCHEMA,))
@@ -137,6 +147,28 @@ class KeywordIndex:
     def mark_dirty(self) -> None:
         with self._lock:
             self._db.execute("UPDATE meta SET value = '1' WHERE key = 'dirty'")
+
+    @property
+    def groups_complete(self) -> bool:
+        """Whether the groups table covers every article (false for a file written before it existed)."""
+        with self._lock:
+            return self._meta("groups") == "1"
+
+    def fill_groups(self, groups: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record (article id, group, outlet) for articles written before the groups table existed."""
+        rows = list(groups)
+
+        def body(db):
+            db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)", rows)
+            db.execute("UPDATE meta SET value = '1' WHERE key = 'groups'")
+        self._write(body, clean=False, bump=False)
+
+    def group_members(self, group: str) -> list[tuple[str, str | None]] | None:
+        """(article id, outlet) of the articles in a near-copy group; None when the table is not complete."""
+        with self._lock:
+            if not self.groups_complete:
+                return None
+            return self._db.execute("SELECT article_id, source FROM groups WHERE grp = ?", (group,)).fetchall()
 
     def ids(self) -> set[str]:
         with self._lock:
@@ -248,11 +280,25 @@ class KeywordIndex:
     def _insert(self, db: sqlite3.Connection, rows: Iterable[Row]) -> None:
         rows = list(rows)
         self._delete_rowids(db, self._rowids(db, "chunk_id", [r[0] for r in rows]))
-        for chunk_id, article_id, text, *cached in rows:
-            bounds, vectors = cached[0] if cached and cached[0] else (None, None)
+        groups: dict[str, tuple[str, str | None]] = {}
+        for chunk_id, article_id, text, *extra in rows:
+            bounds, vectors = extra[0] if extra and extra[0] else (None, None)
             rowid = db.execute("INSERT INTO docs (chunk_id, article_id, bounds, vectors) VALUES (?, ?, ?, ?)",
                                (chunk_id, article_id, bounds, vectors)).lastrowid
             db.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (rowid, _tokens(text)))
+            groups[article_id] = ((extra[1] if len(extra) > 1 else None) or article_id,
+                                  extra[2] if len(extra) > 2 else None)
+        db.executemany("INSERT OR REPLACE INTO groups VALUES (?, ?, ?)", [(a, g, s) for a, (g, s) in groups.items()])
+
+    @staticmethod
+    def _drop_groups(db: sqlite3.Connection, article_ids: Sequence[str] | None = None) -> None:
+        """Forget the groups of these articles, or (None) of every article left without a chunk."""
+        if article_ids is None:
+            db.execute("DELETE FROM groups WHERE article_id NOT IN (SELECT article_id FROM docs)")
+            return
+        for lo in range(0, len(article_ids), 500):
+            part = list(article_ids[lo : lo + 500])
+            db.execute(f"DELETE FROM groups WHERE article_id IN ({','.join('?' * len(part))})", part)
 
     def update(self, add: Iterable[Row] = (), delete_articles: Sequence[str] = (), clean: bool = False) -> None:
         """Add (or replace) chunks and delete whole articles, in one transaction; ``clean`` clears ``dirty``."""
@@ -264,6 +310,7 @@ class KeywordIndex:
 
         def body(db):
             self._delete_rowids(db, self._rowids(db, "article_id", list(delete_articles)))
+            self._drop_groups(db, list(delete_articles))
             self._insert(db, add)
         self._write(body, clean)
 
@@ -277,6 +324,7 @@ class KeywordIndex:
         def body(db):
             db.execute("DELETE FROM fts")
             db.execute("DELETE FROM docs")
+            db.execute("DELETE FROM groups")
             self._insert(db, rows)
         self._write(body, clean=True)
 
@@ -290,6 +338,8 @@ class KeywordIndex:
 
         def body(db):
             self._delete_rowids(db, self._rowids(db, "chunk_id", extra))
+            if extra:
+                self._drop_groups(db)
             self._insert(db, rows)
         self._write(body, clean=True, bump=bool(rows or extra))
         self.recovered = False  # whatever the unreadable file held, the index now holds exactly ``chunk_ids``

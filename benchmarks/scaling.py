@@ -127,12 +127,12 @@ def main() -> None:
             batch.append((art, chunks))
             if len(batch) >= 1000:
                 a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
-                a.index.keyword.update(add=[keyword_row(c, {"title": x.title}, st) for (x, c), st in
+                a.index.keyword.update(add=[keyword_row(c, {"title": x.title, "source": x.source}, st) for (x, c), st in
                                             zip(((x, c) for x, cs in batch for c in cs), stored)])
                 batch, vecs, stored = [], [], []
         if batch:
             a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
-            a.index.keyword.update(add=[keyword_row(c, {"title": x.title}, st) for (x, c), st in
+            a.index.keyword.update(add=[keyword_row(c, {"title": x.title, "source": x.source}, st) for (x, c), st in
                                         zip(((x, c) for x, cs in batch for c in cs), stored)])
         store_s = time.perf_counter() - t
         n_articles = i + 1

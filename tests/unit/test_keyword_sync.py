@@ -137,3 +137,43 @@ def test_syndicated_copies_share_a_group_whether_ingested_together_or_later(make
     groups = {x.title: x.group for x in a.articles()}
     assert groups["Bridge reopens"] == groups["Port Elin bridge reopens"]
     assert groups["Rates up"] != groups["Bridge reopens"]
+    # who else carried a story comes from the keyword file's groups table, kept by every write
+    by_title = {x.title: x for x in a.articles()}
+    ledger, cedar = by_title["Bridge reopens"], by_title["Port Elin bridge reopens"]
+    articles = a.index.get_articles([ledger.id, cedar.id])
+    assert a.index.syndicated_by(articles.values()) == {ledger.id: ["Cedar Review"], cedar.id: ["Daily Ledger"]}
+    a.delete(cedar.id)
+    assert a.index.syndicated_by([articles[ledger.id]]) == {}
+
+
+def test_a_keyword_file_from_before_the_groups_table_is_filled_from_the_records_on_open(make_assistant, tmp_path,
+                                                                                         monkeypatch):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"},
+                     {"text": STORY + " Officials thanked residents.", "title": "Copy", "source": "Cedar Review"}])
+    db = a.index.keyword._db  # what an older version left: no groups table, no 'groups' mark
+    db.execute("DROP TABLE groups")
+    db.execute("DELETE FROM meta WHERE key = 'groups'")
+    a.index.keyword.close()
+    b = make_assistant(index_dir=tmp_path / "ix")
+    assert b.index.keyword.groups_complete
+    group = b.articles()[0].group
+    assert sorted(s for _, s in b.index.keyword.group_members(group)) == ["Cedar Review", "Daily Ledger"]
+
+    def fail(self, group):
+        raise AssertionError("asked Chroma for a group's members")
+
+    monkeypatch.setattr(ChromaStore, "group_members", fail)
+    answer = b.ask("How many steel cables did engineers replace?")
+    assert not answer.refused and "212" in answer.text
+
+
+def test_a_keyword_sync_forgets_the_groups_of_articles_chroma_no_longer_has(make_assistant, tmp_path):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"}])
+    ghost = ("ghost-00000", "ghost", "a chunk Chroma does not have", None, "ghost-group", "Nowhere Times")
+    a.index.keyword.update(add=[ghost])
+    assert a.index.keyword.group_members("ghost-group") == [("ghost", "Nowhere Times")]
+    a.index.refresh()
+    assert a.index.keyword.group_members("ghost-group") == []
+    assert len(a.index.keyword.group_members(a.articles()[0].group)) == 1
