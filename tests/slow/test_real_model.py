@@ -42,6 +42,16 @@ def test_packaged_model_loads_offline_by_path(embedder):
     assert vec.shape == (1, 384) and abs(float((vec**2).sum()) - 1.0) < 1e-4
 
 
+def test_the_onnx_embedder_holds_no_memory_arena_between_calls(embedder):
+    from assistant.embeddings import OnnxEmbedder
+
+    if not isinstance(embedder, OnnxEmbedder):
+        pytest.skip("the ONNX embedder package is not installed")
+    embedder.encode(["Turkey shelters refugees."])
+    # an arena would keep the largest batch's working memory (~160 MB for one ingest batch) for good
+    assert embedder._session.get_session_options().enable_cpu_mem_arena is False
+
+
 def test_example_question_answers_more_than_120000(corpus_assistant):
     ans = corpus_assistant.ask(EXAMPLE_QUESTION)
     assert not ans.refused and "more than 120,000" in ans.text
