@@ -193,16 +193,21 @@ class KeywordIndex:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores (higher is better) of the chunks sharing a term with ``query``, best first.
 
-        In an index of ``PRUNE_FROM`` chunks or more every matching chunk costs time, so two shortcuts apply:
-        terms in more than ``COMMON`` of the chunks are left out when rarer ones remain (their IDF adds little),
-        and the chunks that hold the rarest term and at least one other are ranked first; only when they are
-        fewer than ``k`` is every chunk with any term ranked."""
+        In an index of ``PRUNE_FROM`` chunks or more every matching chunk costs time (~2 microseconds each to rank),
+        so three shortcuts apply: terms in more than ``COMMON`` of the chunks are left out when rarer ones remain
+        (their IDF adds little); the chunks that hold the rarest term and at least one other are ranked first,
+        and only when they are fewer than ``k`` is every chunk with any term ranked; and when every term is that
+        common, nothing is returned: ranking tens of thousands of chunks by words that are everywhere tells little
+        (the dense retriever ranks alone). At 100k synthetic chunks whose every word is that common, that took
+        the median answer from 54 to 22 ms with the same answers (benchmarks/RESULTS.md, "Scaling")."""
         q = list(dict.fromkeys(terms(query)))
         if not q or k <= 0:
             return []
         if self.n_docs >= PRUNE_FROM:
             df = {t: self.df(t) for t in q}
             q = sorted(q, key=df.__getitem__)
+            if df[q[0]] > COMMON * self.n_docs:
+                return []
             q = [t for i, t in enumerate(q) if i < 2 or df[t] <= COMMON * self.n_docs]
             if len(q) >= 2:
                 rows = self._ranked(f'"{token(q[0])}" AND (' + " OR ".join(f'"{token(t)}"' for t in q[1:]) + ")", k)

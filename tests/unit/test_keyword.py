@@ -198,10 +198,12 @@ def test_in_a_large_index_very_common_terms_are_left_out_of_the_match(monkeypatc
     import assistant.keyword as kw
 
     monkeypatch.setattr(kw, "PRUNE_FROM", 4)
+    monkeypatch.setattr(kw, "COMMON", 0.5)
     index = built()
     # "refugees" is in 3 of 4 chunks, "zaatari" and "camp" are rarer: the common term no longer matches alone
     assert [d for d, _ in index.search("Zaatari camp refugees", 4)] == ["jordan-0", "turkey-0"]
-    assert [d for d, _ in index.search("refugees", 4)][:1]  # a lone common term is still searched
+    # every term that common: nothing to rank by (the dense retriever ranks alone)
+    assert index.search("refugees", 4) == []
     monkeypatch.setattr(kw, "PRUNE_FROM", 10_000)
     assert len(index.search("Zaatari camp refugees", 4)) == 3  # small indexes match every term
 
@@ -210,6 +212,7 @@ def test_in_a_large_index_chunks_with_the_rarest_term_and_another_rank_first(mon
     import assistant.keyword as kw
 
     monkeypatch.setattr(kw, "PRUNE_FROM", 4)
+    monkeypatch.setattr(kw, "COMMON", 0.5)
     index = built()
     assert [d for d, _ in index.search("Zaatari camps", 1)] == ["jordan-0"]  # holds both: enough for k=1
     hits = [d for d, _ in index.search("Zaatari camps", 3)]  # too few hold both: every chunk with either term
