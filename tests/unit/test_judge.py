@@ -354,3 +354,30 @@ def test_the_judge_is_not_asked_when_the_closest_article_is_off_topic():
     judge = ScriptedJudge(["NONE"])
     JudgedReader(FixedReader([(won, 0.0)]), judge, 0.0, 0.4).read(analyze("Who won the friendly?"), None, [])
     assert judge.prompts  # an on-topic article (or a reader without coverage) is judged as before
+
+
+def test_auto_leaves_the_judge_off_when_the_machine_lacks_memory_for_its_model(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(judge_mod, "judge_installed", lambda: True)
+    monkeypatch.setattr(judge_mod, "_JUDGES", {})
+    monkeypatch.setattr(judge_mod.LlamaJudge, "_load", lambda self: self._loaded.set())
+    monkeypatch.setattr(judge_mod, "available_memory", lambda: 600 * 2**20)
+    with caplog.at_level("WARNING", logger="assistant.judge"):
+        assert load_judge(Settings(judge="auto", models_dir=tmp_path)) is None
+    assert "600 MB of memory is free" in caplog.text and "ASSISTANT_JUDGE=qwen" in caplog.text
+    assert load_judge(Settings(judge="qwen", models_dir=tmp_path)) is not None  # asked for by name: loaded anyway
+    monkeypatch.setattr(judge_mod, "_JUDGES", {})
+    monkeypatch.setattr(judge_mod, "available_memory", lambda: 8 * 2**30)
+    assert load_judge(Settings(judge="auto", models_dir=tmp_path)) is not None
+
+
+def test_available_memory_is_the_systems_capped_by_the_containers_limit(tmp_path):
+    meminfo, cgroup = tmp_path / "meminfo", tmp_path / "cgroup"
+    meminfo.write_text("MemTotal:       24000000 kB\nMemAvailable:    2097152 kB\n")
+    assert judge_mod.available_memory(meminfo, cgroup) == 2 * 2**30  # no cgroup files
+    cgroup.mkdir()
+    (cgroup / "memory.max").write_text("max\n")
+    (cgroup / "memory.current").write_text("300\n")
+    assert judge_mod.available_memory(meminfo, cgroup) == 2 * 2**30  # no limit
+    (cgroup / "memory.max").write_text(f"{2**30}\n")
+    assert judge_mod.available_memory(meminfo, cgroup) == 2**30 - 300
+    assert judge_mod.available_memory(tmp_path / "absent", tmp_path / "absent") is None
