@@ -312,10 +312,7 @@ class Index:
         for art in articles:
             if not art.group:
                 continue
-            members = self.keyword.group_members(art.group)
-            if members is None:  # not known yet (a keyword file that predates groups, still being filled)
-                members = [(m.id, m.source) for m in self.store.group_members(art.group)]
-            others = sorted({source for member, source in members
+            others = sorted({source for member, source in self.keyword.group_members(art.group)
                              if member != art.id and source and source != art.source})
             if others:
                 out[art.id] = others

@@ -163,11 +163,10 @@ class KeywordIndex:
             db.execute("UPDATE meta SET value = '1' WHERE key = 'groups'")
         self._write(body, clean=False, bump=False)
 
-    def group_members(self, group: str) -> list[tuple[str, str | None]] | None:
-        """(article id, outlet) of the articles in a near-copy group; None when the table is not complete."""
+    def group_members(self, group: str) -> list[tuple[str, str | None]]:
+        """(article id, outlet) of the articles in a near-copy group (complete once ``fill_groups`` has run on a
+        file written before the table: ``Index`` does that when it opens one)."""
         with self._lock:
-            if not self.groups_complete:
-                return None
             return self._db.execute("SELECT article_id, source FROM groups WHERE grp = ?", (group,)).fetchall()
 
     def ids(self) -> set[str]:

@@ -317,10 +317,6 @@ class ChromaStore:
             found.update(self.articles.get(ids=ids[lo : lo + self._max_batch], include=[])["ids"])
         return found
 
-    def group_members(self, group: str) -> list[ArticleInfo]:
-        got = self.articles.get(where={"group": group}, include=["metadatas"])
-        return [self._info(i, m) for i, m in zip(got["ids"], got["metadatas"])]
-
     def ids_for_paths(self, paths: Sequence[str]) -> dict[str, list[str]]:
         """Article ids currently stored for each source path."""
         out: dict[str, list[str]] = {}

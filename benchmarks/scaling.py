@@ -125,15 +125,11 @@ def main() -> None:
                 stored.append(pack(c, spans, sv))
             art.n_chunks = len(chunks)
             batch.append((art, chunks))
-            if len(batch) >= 1000:
+            if len(batch) >= 1000 or total >= size:  # written as ingest writes them: Chroma, then the keyword index
                 a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
                 a.index.keyword.update(add=[keyword_row(c, {"title": x.title, "source": x.source}, st) for (x, c), st in
                                             zip(((x, c) for x, cs in batch for c in cs), stored)])
                 batch, vecs, stored = [], [], []
-        if batch:
-            a.index.store.add_articles(batch, np.asarray(vecs, dtype=np.float32))
-            a.index.keyword.update(add=[keyword_row(c, {"title": x.title, "source": x.source}, st) for (x, c), st in
-                                        zip(((x, c) for x, cs in batch for c in cs), stored)])
         store_s = time.perf_counter() - t
         n_articles = i + 1
         t = time.perf_counter()  # what a corrupt keyword file costs: rebuilt from Chroma (sentence vectors then

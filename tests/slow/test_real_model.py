@@ -48,7 +48,7 @@ def test_the_onnx_embedder_holds_no_memory_arena_between_calls(embedder):
     if not isinstance(embedder, OnnxEmbedder):
         pytest.skip("the ONNX embedder package is not installed")
     embedder.encode(["Turkey shelters refugees."])
-    # an arena would keep the largest batch's working memory (~160 MB for one ingest batch) for good
+    # an arena would keep the largest call's working memory for good (most of a gigabyte after real news articles)
     assert embedder._session.get_session_options().enable_cpu_mem_arena is False
 
 

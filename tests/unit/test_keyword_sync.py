@@ -146,8 +146,7 @@ def test_syndicated_copies_share_a_group_whether_ingested_together_or_later(make
     assert a.index.syndicated_by([articles[ledger.id]]) == {}
 
 
-def test_a_keyword_file_from_before_the_groups_table_is_filled_from_the_records_on_open(make_assistant, tmp_path,
-                                                                                         monkeypatch):
+def test_a_keyword_file_from_before_the_groups_table_is_filled_from_the_records_on_open(make_assistant, tmp_path):
     a = make_assistant(index_dir=tmp_path / "ix")
     a.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"},
                      {"text": STORY + " Officials thanked residents.", "title": "Copy", "source": "Cedar Review"}])
@@ -159,11 +158,8 @@ def test_a_keyword_file_from_before_the_groups_table_is_filled_from_the_records_
     assert b.index.keyword.groups_complete
     group = b.articles()[0].group
     assert sorted(s for _, s in b.index.keyword.group_members(group)) == ["Cedar Review", "Daily Ledger"]
-
-    def fail(self, group):
-        raise AssertionError("asked Chroma for a group's members")
-
-    monkeypatch.setattr(ChromaStore, "group_members", fail)
+    ledger = next(x for x in b.articles() if x.source == "Daily Ledger")
+    assert b.index.syndicated_by([b.index.article(ledger.id)]) == {ledger.id: ["Cedar Review"]}
     answer = b.ask("How many steel cables did engineers replace?")
     assert not answer.refused and "212" in answer.text
 
