@@ -36,8 +36,19 @@ class QueryInfo:
     names: list[str] = field(default_factory=list)
 
 
+# a wh-word that opens the question proper, after a context clause ("According to DigiTimes, when does Apple ...")
+_CLAUSE_WH = re.compile(r"(?:^|[,;:]\s*)((?:who|whom|whose|what|when|where|which|how)\b.*)", re.S)
+_NAMED_DATE = re.compile(r"^(?:what|which)\b.*\b(?:release|premiere|launch|air|opening|closing|start|end|expiry|"
+                         r"expiration|due|kickoff|kick-off|publication|filing|election|wedding|birth)\s+(?:date|day)\b"
+                         r"|^what (?:is|was|will be) the date\b")
+
+
 def question_kind(question: str) -> str:
+    """number | date | person | place | other, read from the question proper: a leading context clause
+    ("According to the Amman Times on 20 November 2012, how many ...") is left out."""
     q = question.lower().strip()
+    wh = _CLAUSE_WH.search(q)
+    q = wh.group(1) if wh else q
     if re.search(r"\bhow (?:many|much)\b|\bwhat (?:percentage|percent|number|share|amount)\b|\bhow (?:old|long|far|big|large|tall)\b", q):
         return "number"
     if re.search(r"\b(?:number|figure|count|total|tally) of\b", q) and re.match(r"^(?:what|how|and)", q):
@@ -46,7 +57,8 @@ def question_kind(question: str) -> str:
         r"^(?:what|how)", q
     ):
         return "number"
-    if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b", q):
+    if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b", q) \
+            or _NAMED_DATE.search(q):
         return "date"
     if re.search(r"^\s*(?:who|whom)\b|\bwho\b|\bwhich (?:person|player|team|company|companies|actor|actress|artist|band|club|firm)\b", q):
         return "person"

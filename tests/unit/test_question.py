@@ -23,6 +23,11 @@ HISTORY = [("user", TURKEY), ("assistant", "Turkey already shelters more than 12
         ("Who leads the Syrian opposition?", "person"),
         ("Where do most refugees live?", "place"),
         ("Why did the refugees leave?", "other"),
+        ("What is the release date of The Last of Us Part II?", "date"),
+        ("What is the premiere date of The Walking Dead Season 11?", "date"),
+        ("What was the date of the vote?", "date"),
+        ("What was the mood on the day of the vote?", "other"),
+        ("What is the date of the vote?", "date"),
     ],
 )
 def test_question_kind_is_what_the_question_asks_for(question, kind):
@@ -30,6 +35,20 @@ def test_question_kind_is_what_the_question_asks_for(question, kind):
 
 
 # --------------------------------------------------------------------------- analyze
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("According to DigiTimes, when does Apple plan to release a new MacBook Pro?", "date"),
+        ("According to the Amman Times in November 2012, how many people did the camp hold?", "number"),
+        ("The rebels who captured a border town said the crossing would help them; what is the name of that "
+         "town?", "other"),
+        ("Who said, when asked, that the camp was full?", "person"),
+    ],
+)
+def test_the_kind_is_read_from_the_question_proper_not_its_context_clause(question, kind):
+    assert question_kind(question) == kind
 
 
 def test_analyze_keeps_stemmed_content_words_once_each_without_stopwords():
