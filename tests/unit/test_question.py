@@ -42,8 +42,8 @@ def test_question_kind_is_what_the_question_asks_for(question, kind):
     [
         ("According to DigiTimes, when does Apple plan to release a new MacBook Pro?", "date"),
         ("According to the Amman Times in November 2012, how many people did the camp hold?", "number"),
-        ("The rebels who captured a border town said the crossing would help them; what is the name of that "
-         "town?", "other"),
+        (("The rebels who captured a border town said the crossing would help them; what is the name of that "
+          "town?"), "other"),
         ("Who said, when asked, that the camp was full?", "person"),
     ],
 )
