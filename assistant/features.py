@@ -29,7 +29,9 @@ FURNITURE = re.compile(
     r"|^\s*\(?(?:photo|image|picture)s?(?: by| credit)?\b[^.]*(?:getty|reuters|ap|afp|shutterstock)[^.]*\)?\s*$"
     r"|(?:getty images|\bap photo|reuters/|afp via getty|shutterstock)\s*\)?\s*$"
     # a stock-quote widget row: "| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |"
-    r"|^\s*\|\s*[A-Z.]{1,6}\s*\|[^|]*\|\s*[\d.,]+\s*\|\s*[+-]?[\d.,]+\s*\|\s*[+-]?[\d.,]+%\s*\|",
+    r"|^\s*\|\s*[A-Z.]{1,6}\s*\|[^|]*\|\s*[\d.,]+\s*\|\s*[+-]?[\d.,]+\s*\|\s*[+-]?[\d.,]+%\s*\|"
+    # an embedded social profile: "905 Followers, 298 Following, 585 Posts - See Instagram photos and videos from ..."
+    r"|^\s*[\d.,]+\s*[km]?\s+followers?\s*,\s*[\d.,]+\s*[km]?\s+following\b|\bsee instagram photos and videos\b",
     re.IGNORECASE,
 )
 # A dateline at the start of a sentence: "DUBAI, United Arab Emirates (AP) — ", "LONDON (Reuters) - ".

@@ -23,14 +23,18 @@ def test_page_furniture_is_recognised():
     for line in ["Read more: Alibaba poised to launch record-breaking $13.4bn Hong Kong listing",
                  "Related: Five things to know", "Sign up for our morning newsletter", "Photo: Getty Images",
                  "(Photo by John Smith/Getty Images)", "Advertisement",
-                 "| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |"]:
+                 "| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |",
+                 "905 Followers, 298 Following, 585 Posts - See Instagram photos and videos from Acquire (@acquire)",
+                 "1.2M followers, 310 following"]:
         assert is_furniture(line), line
 
 
 def test_article_sentences_are_not_furniture():
     for line in ["Alibaba could raise as much as $12.9bn from its Hong Kong listing.",
                  "Related companies fell 3% on Tuesday.", "Photographers gathered outside the court.",
-                 "| Q3 revenue | $27.2bn | up 3.5% |"]:
+                 "| Q3 revenue | $27.2bn | up 3.5% |",
+                 "The account has 905 followers, mostly in Raleigh, and posts daily.",
+                 "Facebook acquired Instagram in 2012 for $1bn."]:
         assert not is_furniture(line), line
 
 
