@@ -34,9 +34,6 @@ def test_question_kind_is_what_the_question_asks_for(question, kind):
     assert question_kind(question) == kind
 
 
-# --------------------------------------------------------------------------- analyze
-
-
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -49,6 +46,9 @@ def test_question_kind_is_what_the_question_asks_for(question, kind):
 )
 def test_the_kind_is_read_from_the_question_proper_not_its_context_clause(question, kind):
     assert question_kind(question) == kind
+
+
+# --------------------------------------------------------------------------- analyze
 
 
 def test_analyze_keeps_stemmed_content_words_once_each_without_stopwords():
