@@ -38,9 +38,13 @@ class QueryInfo:
 
 # a wh-word that opens the question proper, after a context clause ("According to DigiTimes, when does Apple ...")
 _CLAUSE_WH = re.compile(r"(?:^|[,;:]\s*)((?:who|whom|whose|what|when|where|which|how)\b.*)", re.S)
-_NAMED_DATE = re.compile(r"^(?:what|which)\b.*\b(?:release|premiere|launch|air|opening|closing|start|end|expiry|"
-                         r"expiration|due|kickoff|kick-off|publication|filing|election|wedding|birth)\s+(?:date|day)\b"
-                         r"|^what (?:is|was|will be) the date\b")
+# a question that asks for a date: "when ...", "what year ...", "what is the release date of ..."
+_DATE_QUESTION = re.compile(
+    r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b"
+    r"|^(?:what|which)\b.*\b(?:release|premiere|launch|air|opening|closing|start|end|expiry|expiration|due|kickoff|"
+    r"kick-off|publication|filing|election|wedding|birth)\s+(?:date|day)\b"
+    r"|^what (?:is|was|will be) the date\b"
+)
 
 
 def question_kind(question: str) -> str:
@@ -57,8 +61,7 @@ def question_kind(question: str) -> str:
         r"^(?:what|how)", q
     ):
         return "number"
-    if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|\bin what year\b", q) \
-            or _NAMED_DATE.search(q):
+    if _DATE_QUESTION.search(q):
         return "date"
     if re.search(r"^\s*(?:who|whom)\b|\bwho\b|\bwhich (?:person|player|team|company|companies|actor|actress|artist|band|club|firm)\b", q):
         return "person"

@@ -17,6 +17,14 @@ def pct(values, q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's memory from /proc/<pid>/status: ``VmRSS`` (now) or ``VmHWM`` (its peak), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 

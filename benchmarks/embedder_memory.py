@@ -28,7 +28,7 @@ SETTINGS = {
 }
 
 CHILD = r"""
-import json, statistics, sys, time
+import json, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[1] + "/benchmarks")
 import onnxruntime
@@ -39,6 +39,7 @@ from assistant.evaluation import load_rgb_fact
 from assistant.ingest import to_article
 from assistant.models import RawDocument
 from assistant.sentence_vectors import split
+from _results import rss_mb
 from performance import news_articles
 
 opts = json.loads(sys.argv[3])
@@ -53,16 +54,13 @@ def session(path, options, **kw):
 
 onnxruntime.InferenceSession = session
 
-def rss():
-    return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
-
 fact = load_rgb_fact(Path(sys.argv[2]))
 passages = [d["text"] for d in fact.documents][:300]
 questions = [i.question for i in fact.items]
 news = [s.text for d in news_articles() for c in chunk_article(to_article(RawDocument(**d))) for s in split(c)]
 e = OnnxEmbedder.packaged()
 e.encode(["warm up"])
-loaded = rss()
+loaded = rss_mb(os.getpid())
 for q in questions[:5]:
     e.encode([q])
 times = []
@@ -75,7 +73,7 @@ def best_of_two(texts):
     return best
 
 print(json.dumps({"loaded_mb": loaded, "question_ms": statistics.median(times), "batch_s": best_of_two(passages),
-                  "news_s": best_of_two(news), "news_n": len(news), "after_mb": rss()}))
+                  "news_s": best_of_two(news), "news_n": len(news), "after_mb": rss_mb(os.getpid())}))
 """
 
 

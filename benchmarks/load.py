@@ -23,17 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("ASSISTANT_JUDGE", "off")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _results import pct  # noqa: E402
+from _results import pct, rss_mb  # noqa: E402
 USERS = 20
 SECONDS = 120
 INGEST_ARTICLES = 500
-
-
-def rss_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:
