@@ -14,7 +14,7 @@ import re
 
 from .dates import DATE_EXPRESSION, MONTH_RE
 from .question import names_in
-from .textutil import words
+from .textutil import STOPWORDS, words
 
 _CURRENCY_WORD = r"\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k)\b"
@@ -190,3 +190,46 @@ def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] 
         if not plain and not NUMBER_WORD.search(undated):
             return "no count"
     return None
+
+
+# A year as a token of its own (not 2077, not part of a longer figure); years after these words open a range
+# ("CEO of Tesla since 2008" may well answer "... in 2021")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_YEAR_TOKEN = re.compile(r"19\d\d|20[0-3]\d")
+_RANGE_WORDS = frozenset({"since", "from", "until", "till", "through", "before", "after", "by", "between", "to", "and"})
+
+
+def edition_words(question: str) -> dict[str, set[str]]:
+    """The years the question names, each with the capitalised words within two words of it that it dates: "the
+    2021 Tour de France" -> {"2021": {"tour"}}, "Super Bowl 2021 location" -> {"2021": {"super", "bowl"}}, "God of
+    War (2018)" -> {"2018": {"war"}}."""
+    tokens = _TOKEN.findall(question)
+    found: dict[str, set[str]] = {}
+    for i, token in enumerate(tokens):
+        if _YEAR_TOKEN.fullmatch(token):
+            near = {w.lower() for w in tokens[max(0, i - 2): i] + tokens[i + 1: i + 3]
+                    if w[0].isupper() and len(w) > 1 and w.lower() not in STOPWORDS}
+            if near:
+                found.setdefault(token, set()).update(near)
+    return found
+
+
+def other_edition(sentence: str, question: str) -> str | None:
+    """The other year of which ``sentence`` speaks when the question dates what it asks about and the sentence
+    names that thing only with another year: "Egan Bernal officially won the 2019 Tour de France" says nothing
+    about "the 2021 Tour de France", "The 2019 Sentra cost $17,990" nothing about the 2020 Sentra's price. None
+    when the sentence names the question's year, or also names the thing without a year ("Star Trek Beyond was
+    directed by Justin Lin; 2009's Star Trek ... by J.J. Abrams" answers "Who directed 2016's Star Trek Beyond?"),
+    or gives a range ("CEO of Tesla since 2008")."""
+    dated = edition_words(question)
+    if not dated:
+        return None
+    tokens = [t.lower() for t in _TOKEN.findall(sentence)]
+    if any(year in tokens for year in dated):
+        return None
+    things = set().union(*dated.values())
+    years = [i for i, t in enumerate(tokens) if _YEAR_TOKEN.fullmatch(t) and (i == 0 or tokens[i - 1] not in _RANGE_WORDS)]
+    mentions = [i for i, t in enumerate(tokens) if t in things]
+    if not years or not mentions or any(all(abs(i - y) > 2 for y in years) for i in mentions):
+        return None
+    return next(tokens[y] for y in years if any(abs(i - y) <= 2 for i in mentions))

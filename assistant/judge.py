@@ -280,7 +280,9 @@ class JudgedReader(Reader):
         scored = self.inner.read(info, q_vec, candidates)
         if not scored or not unsure(scored[0], info, self.low, self.high) or not self._ready():
             return scored
-        shown = _distinct(scored, self.shown)
+        shown = _distinct([s for s in scored if not s.features.get("other_edition")], self.shown)
+        if not shown:
+            return scored
         t = time.perf_counter()
         question = judge_question(info.text)
         try:

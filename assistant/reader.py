@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .answer_type import other_edition
 from .errors import ConfigError
 from .features import (
     ANSWERABILITY,
@@ -138,10 +139,13 @@ class SimilarityReader(Reader):
             score = W_COS * float(c) + W_OVERLAP * overlap + W_CONTEXT * context
             score -= MISSING_NUMBER_PENALTY * len(missing) / n_asked
             score -= SENTENCE_NUMBER_PENALTY * len(missing_here) / n_asked
+            year = other_edition(span.text, info.text)  # a sentence about another year's edition: never evidence
+            if year:
+                score = 0.0
             features = {"cos": float(c), "overlap": overlap, "context": context,
                         "kind": float(answers_kind(span.text, info)), "missing_numbers": float(len(missing)),
                         "missing_here": float(len(missing_here)), "n_numbers": float(len(info.numbers)),
-                        "rrf": cand.rrf}
+                        "rrf": cand.rrf, "other_edition": float(bool(year))}
             scored.append(ScoredSentence(span, cand.chunk, cand.meta, score, features))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
@@ -177,7 +181,8 @@ class FeatureReader(Reader):
     """Scores each candidate sentence with a logistic model over features of the sentence, its neighbours, its
     article's title and the question (``features``): embedding similarity, IDF-weighted term coverage, whether
     it holds the kind of thing asked for (a figure of what is counted, a new name, a date), who is quoted,
-    and how the sentence ranks among the candidates. Page furniture is never evidence.
+    and how the sentence ranks among the candidates. Page furniture is never evidence, nor a sentence about another
+    year's edition of what the question dates.
 
     The score is a probability; the answer stage refuses below the model's fitted threshold."""
 
@@ -226,18 +231,23 @@ class FeatureReader(Reader):
             return []
         m = self.model
         logits = [linear(m.weights, 0.0, row) for row in rows]
-        top = max(range(len(rows)), key=logits.__getitem__)
+        # a sentence about another year's edition of what the question dates ("won the 2019 Tour de France" for
+        # "Who won the 2021 Tour de France?") is never evidence: it scores 0 and is kept, last, so that a refusal
+        # still points at the closest article; the best is chosen among the others
+        other = [other_edition(span.text, info.text) for span, _ in items]
+        pool = [i for i, year in enumerate(other) if year is None] or list(range(len(rows)))
+        top = max(pool, key=logits.__getitem__)
         p_answer = logistic(linear(m.answerable, m.answerable_bias,
-                                   answerability(logits, rows[top], len(info.terms))))
-        if off_topic(rows[top]):
+                                   answerability([logits[i] for i in pool], rows[top], len(info.terms))))
+        if off_topic(rows[top]) or other[top]:
             p_answer = 0.0
         scored = []
-        for (span, cand), row, logit in zip(items, rows, logits):
+        for (span, cand), row, logit, year in zip(items, rows, logits, other):
             # the best sentence scores P(it states the answer); the others that, scaled by how far they trail it
-            score = p_answer * math.exp(max(-30.0, logit - logits[top]))
+            score = 0.0 if year else p_answer * math.exp(max(-30.0, logit - logits[top]))
             features = dict(zip(FEATURES, row))
             # the kind is one feature among the others here, not a gate
-            features.update(kind=1.0, kind_match=features["kind"], logit=logit)
+            features.update(kind=1.0, kind_match=features["kind"], logit=logit, other_edition=float(bool(year)))
             scored.append(ScoredSentence(span, cand.chunk, cand.meta, score, features))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored

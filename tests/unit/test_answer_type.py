@@ -9,7 +9,9 @@ from assistant.answer_type import (
     asks_day,
     asks_money,
     asks_name,
+    edition_words,
     new_names,
+    other_edition,
     sentence_misfit,
     states_unstated,
     words_misfit,
@@ -119,3 +121,32 @@ def test_a_sentence_without_what_the_question_needs_is_a_misfit():
 ])
 def test_a_sentence_that_says_a_fact_is_not_disclosed(sentence, unstated):
     assert states_unstated(sentence) is unstated
+
+
+@pytest.mark.parametrize("question, dated", [
+    ("Who won the 2021 Tour de France?", {"2021": {"tour"}}),
+    ("Super Bowl 2021 location", {"2021": {"super", "bowl"}}),
+    ("What is the release date of God of War (2018)?", {"2018": {"war"}}),
+    ("How many refugees crossed in 2012?", {}),  # no name beside the year: a period, not an edition
+    ("When is Cyberpunk 2077 out?", {}),  # not a year
+])
+def test_edition_words_are_the_names_a_year_dates(question, dated):
+    assert edition_words(question) == dated
+
+
+@pytest.mark.parametrize("sentence, question, year", [
+    ("Jul 28, 2019 ... Egan Bernal officially won the 2019 Tour de France on Sunday.",
+     "Who won the 2021 Tour de France?", "2019"),
+    ("The 2019 Sentra cost $17,990.", "What is the price of the 2020 Nissan Sentra?", "2019"),
+    ("God of War (2005) was released on March 22, 2005.", "What is the release date of God of War (2018)?", "2005"),
+    # the question's year is named: the sentence may speak of that edition
+    ("Pogacar, who won the 2020 Tour de France, also won the 2021 Tour de France.",
+     "Who won the 2021 Tour de France?", None),
+    # the thing is also named without a year
+    (("Unlike the original two films, Star Trek Beyond was directed by Justin Lin; 2009's Star Trek and 2013's Star "
+      "Trek Into Darkness were directed by J.J. Abrams."), "Who directed 2016's Star Trek Beyond?", None),
+    ("Elon Musk has been CEO of Tesla since 2008.", "Who was the CEO of Tesla 2021?", None),  # a range
+    ("The new Sentra starts at $19,090.", "What is the price of the 2020 Nissan Sentra?", None),  # no year at all
+])
+def test_a_sentence_about_another_years_edition(sentence, question, year):
+    assert other_edition(sentence, question) == year

@@ -125,6 +125,21 @@ def test_the_judges_pick_becomes_the_best_sentence():
     assert "1. " + S1 in judge.prompts[0] and "3. " + S3 in judge.prompts[0]  # the reader's best, in order
 
 
+def test_the_judge_is_never_shown_a_sentence_about_another_years_edition():
+    class EditionReader(FixedReader):  # S2 speaks of another year's edition of what is asked (score 0)
+        def read(self, info, q_vec, candidates):
+            return [replace(s, features={"other_edition": float(s.span.text == S2)})
+                    for s in super().read(info, q_vec, candidates)]
+
+    judge = ScriptedJudge(["1: more than 120,000"])
+    out = JudgedReader(EditionReader([(S1, 0.3), (S2, 0.0), (S3, 0.2)]), judge, 0.1, 0.9).read(INFO, None, [])
+    assert S2 not in judge.prompts[0] and "2. " + S3 in judge.prompts[0]
+    assert out[0].span.text == S1
+    only = ScriptedJudge([])
+    out = JudgedReader(EditionReader([(S2, 0.0)]), only, 0.0, 0.9).read(INFO, None, [])
+    assert only.prompts == [] and out[0].score == 0.0  # nothing left to show: the refusal stands, unjudged
+
+
 def test_the_judge_sees_the_best_few_sentences_cut_to_one_prompt_budget():
     from assistant.judge import MAX_CHARS, PROMPT_CHARS, SHOWN
 

@@ -19,7 +19,7 @@ def test_the_packaged_weights_cover_every_feature():
 
 
 def test_missing_weights_are_a_config_error_that_says_how_to_rebuild(monkeypatch):
-    import assistant.reader as reader
+    from assistant import reader
 
     monkeypatch.setattr(reader, "WEIGHTS_FILE", "no-such-weights.json")
     with pytest.raises(ConfigError, match="train_reader.py"):
@@ -43,16 +43,36 @@ def test_scores_are_probabilities_best_first(make_assistant):
     assert EXAMPLE_QUOTE in [s.span.text for s in scored]
 
 
-def test_page_furniture_is_never_evidence(make_assistant, tmp_path):
-    a = make_assistant(reader="features")
-    path = tmp_path / "alibaba.txt"
-    path.write_text(FURNITURE_ARTICLE)
-    a.ingest([path])
-    question = "How much could Alibaba raise from its Hong Kong listing?"
+def _one_article(make_assistant, tmp_path, reader: str, text: str, question: str):
+    """An assistant over one article, and the reader's scored sentences for the question."""
     from assistant.question import analyze
 
+    a = make_assistant(reader=reader)
+    path = tmp_path / "article.txt"
+    path.write_text(text)
+    a.ingest([path])
     vec = a.embedder.encode_one(question)
-    scored = a.reader.read(analyze(question), vec, a.retriever.retrieve(question, vec))
+    return a, a.reader.read(analyze(question), vec, a.retriever.retrieve(question, vec))
+
+
+def test_page_furniture_is_never_evidence(make_assistant, tmp_path):
+    question = "How much could Alibaba raise from its Hong Kong listing?"
+    a, scored = _one_article(make_assistant, tmp_path, "features", FURNITURE_ARTICLE, question)
     assert scored and all(not s.span.text.startswith("Read more") for s in scored)
     answer = a.ask(question)
     assert all("Read more" not in c.quote for c in answer.citations)
+
+
+TOUR_ARTICLE = ("Title: Cycling results\n\nEgan Bernal officially won the 2019 Tour de France on Sunday, the first "
+                "Colombian to do so.\n\nThe race covered 3,400 kilometres over three weeks.\n")
+
+
+@pytest.mark.parametrize("reader", ["features", "similarity"])
+def test_a_sentence_about_another_years_edition_is_never_evidence(make_assistant, tmp_path, reader):
+    question = "Who won the 2021 Tour de France?"
+    a, scored = _one_article(make_assistant, tmp_path, reader, TOUR_ARTICLE, question)
+    bernal = next(s for s in scored if "Bernal" in s.span.text)
+    assert bernal.score == 0.0 and bernal.features["other_edition"] == 1.0
+    answer = a.ask(question)
+    assert answer.refused and "Cycling results" in answer.text  # the refusal still points at the closest article
+    assert not a.ask("Who won the 2019 Tour de France?").refused  # the year's own edition is evidence
