@@ -197,18 +197,23 @@ def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _YEAR_TOKEN = re.compile(r"19\d\d|20[0-3]\d")
 _RANGE_WORDS = frozenset({"since", "from", "until", "till", "through", "before", "after", "by", "between", "to", "and"})
+# Words that name a period rather than a thing: "revenue in Q3 2019" may be answered by "rose to $6.3 billion, up
+# from $5.3 billion in Q3 2018", which names the quarter only beside last year
+_PERIOD_WORD = re.compile(rf"(?:q[1-4]|h[12]|fy\d*|quarter|half|season|week|month|year|spring|summer|autumn|fall|"
+                          rf"winter|{MONTH_RE})", re.IGNORECASE)
 
 
 def edition_words(question: str) -> dict[str, set[str]]:
     """The years the question names, each with the capitalised words within two words of it that it dates: "the
     2021 Tour de France" -> {"2021": {"tour"}}, "Super Bowl 2021 location" -> {"2021": {"super", "bowl"}}, "God of
-    War (2018)" -> {"2018": {"war"}}."""
+    War (2018)" -> {"2018": {"war"}}. A quarter, season or month beside the year names a period, not a thing
+    ("revenue in Q3 2019" -> {})."""
     tokens = _TOKEN.findall(question)
     found: dict[str, set[str]] = {}
     for i, token in enumerate(tokens):
         if _YEAR_TOKEN.fullmatch(token):
             near = {w.lower() for w in tokens[max(0, i - 2): i] + tokens[i + 1: i + 3]
-                    if w[0].isupper() and len(w) > 1 and w.lower() not in STOPWORDS}
+                    if w[0].isupper() and len(w) > 1 and w.lower() not in STOPWORDS and not _PERIOD_WORD.fullmatch(w)}
             if near:
                 found.setdefault(token, set()).update(near)
     return found

@@ -128,6 +128,8 @@ def test_a_sentence_that_says_a_fact_is_not_disclosed(sentence, unstated):
     ("Super Bowl 2021 location", {"2021": {"super", "bowl"}}),
     ("What is the release date of God of War (2018)?", {"2018": {"war"}}),
     ("How many refugees crossed in 2012?", {}),  # no name beside the year: a period, not an edition
+    ("What was Tesla's revenue in Q3 2019?", {}),  # a quarter, a season or a month is a period too
+    ("Which country won the most medals at the 2018 Winter Olympics?", {"2018": {"olympics"}}),
     ("When is Cyberpunk 2077 out?", {}),  # not a year
 ])
 def test_edition_words_are_the_names_a_year_dates(question, dated):
@@ -147,6 +149,8 @@ def test_edition_words_are_the_names_a_year_dates(question, dated):
       "Trek Into Darkness were directed by J.J. Abrams."), "Who directed 2016's Star Trek Beyond?", None),
     ("Elon Musk has been CEO of Tesla since 2008.", "Who was the CEO of Tesla 2021?", None),  # a range
     ("The new Sentra starts at $19,090.", "What is the price of the 2020 Nissan Sentra?", None),  # no year at all
+    # last year's quarter, for comparison, in the sentence that gives this year's figure
+    ("Revenue rose to $6.3 billion, up from $5.3 billion in Q3 2018.", "What was Tesla's revenue in Q3 2019?", None),
 ])
 def test_a_sentence_about_another_years_edition(sentence, question, year):
     assert other_edition(sentence, question) == year
