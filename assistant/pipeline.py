@@ -168,6 +168,9 @@ class QuestionPipeline:
         scored = self.reader.read(query.info, q_vec, cands)
         timings["rerank"] = _ms(t)
         s = self.settings
+        if admit and scored and scored[0].features.get("judge") and not admit(scored[0]):
+            # the judge picked a sentence that may not answer here: the next one was not its choice, so refuse
+            scored = [replace(x, score=0.0) for x in scored]
         evidence = select_evidence([x for x in scored if admit(x)] if admit else scored, self.threshold,
                                    s.max_citations, query.info, prefer_recent=query.prefer_recent,
                                    margin=self.reader.margin, conflict_margin=self.reader.conflict_margin)

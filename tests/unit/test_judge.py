@@ -240,6 +240,24 @@ def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_artic
     assert answered.citations[0].quote in SAMPLE.read_text(encoding="utf-8")
 
 
+def test_a_judges_pick_that_may_not_answer_for_the_year_is_a_refusal_not_the_next_sentence(make_assistant):
+    """'in 2019' looked for again outside 2019's articles admits only sentences that name 2019. When the judge
+    picks another one, the next admitted sentence was not its choice: the answer is a refusal."""
+    from assistant.reader import load_reader
+
+    a = make_assistant(refusal_threshold=0.05)
+    a.add_documents([{"text": "Elena Rybakina won the women's singles final at Wimbledon on Saturday. Simona "
+                              "Halep, the 2019 champion, watched.", "title": "Wimbledon final", "source": "x"}])
+    question = "Who won the women's singles final at Wimbledon in 2019?"
+    inner = load_reader("similarity", embedder=a.embedder, keyword=a.index.keyword)
+    a.pipeline.reader = JudgedReader(inner, ScriptedJudge(["1: Elena Rybakina"]), 0.0, 1.01)
+    refused = a.ask(question)
+    assert refused.refused and refused.judge == "picked"  # it picked a winner in an undated sentence
+    a.pipeline.reader = JudgedReader(inner, ScriptedJudge(["2: Simona Halep"]), 0.0, 1.01)
+    answered = a.ask(question)  # a pick that names the year stands
+    assert not answered.refused and "Simona Halep, the 2019 champion" in answered.citations[0].quote
+
+
 def test_stats_say_whether_the_judge_is_on(make_assistant):
     assert make_assistant().stats()["judge"] == "off"  # ASSISTANT_JUDGE=off in tests
     a = make_assistant()
