@@ -11,6 +11,7 @@ project's dev questions (``benchmarks/judge_eval.py``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .dates import DATE_EXPRESSION, MONTH_RE
 from .question import names_in
@@ -208,6 +209,12 @@ def edition_words(question: str) -> dict[str, set[str]]:
     2021 Tour de France" -> {"2021": {"tour"}}, "Super Bowl 2021 location" -> {"2021": {"super", "bowl"}}, "God of
     War (2018)" -> {"2018": {"war"}}. A quarter, season or month beside the year names a period, not a thing
     ("revenue in Q3 2019" -> {})."""
+    return {year: set(near) for year, near in _edition_words(question)}
+
+
+@lru_cache(maxsize=256)
+def _edition_words(question: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """``edition_words``, read once per question (a reader asks about every candidate sentence)."""
     tokens = _TOKEN.findall(question)
     found: dict[str, set[str]] = {}
     for i, token in enumerate(tokens):
@@ -216,7 +223,7 @@ def edition_words(question: str) -> dict[str, set[str]]:
                     if w[0].isupper() and len(w) > 1 and w.lower() not in STOPWORDS and not _PERIOD_WORD.fullmatch(w)}
             if near:
                 found.setdefault(token, set()).update(near)
-    return found
+    return tuple((year, frozenset(near)) for year, near in found.items())
 
 
 def other_edition(sentence: str, question: str) -> str | None:
@@ -226,13 +233,13 @@ def other_edition(sentence: str, question: str) -> str | None:
     when the sentence names the question's year, or also names the thing without a year ("Star Trek Beyond was
     directed by Justin Lin; 2009's Star Trek ... by J.J. Abrams" answers "Who directed 2016's Star Trek Beyond?"),
     or gives a range ("CEO of Tesla since 2008")."""
-    dated = edition_words(question)
+    dated = _edition_words(question)
     if not dated:
         return None
     tokens = [t.lower() for t in _TOKEN.findall(sentence)]
-    if any(year in tokens for year in dated):
+    if any(year in tokens for year, _ in dated):
         return None
-    things = set().union(*dated.values())
+    things = set().union(*(near for _, near in dated))
     years = [i for i, t in enumerate(tokens) if _YEAR_TOKEN.fullmatch(t) and (i == 0 or tokens[i - 1] not in _RANGE_WORDS)]
     mentions = [i for i, t in enumerate(tokens) if t in things]
     if not years or not mentions or any(all(abs(i - y) > 2 for y in years) for i in mentions):
