@@ -243,15 +243,48 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
     ]
 
 
+# A people's or country's adjective and the place's own name share a root: "Chinese" / "China", "Syrian" /
+# "Syria", "Turkish" / "Turkey", "Lebanese" / "Lebanon", "Korean" / "Korea". The stemmed adjective's endings; the
+# place may add at most two letters to the root.
+_DEMONYM_ENDS = ("es", "ian", "an", "ish", "i", "n")
+_MIN_ROOT, _MAX_PLACE_END = 4, 2
+
+
+def _place_roots(term: str) -> tuple[str, ...]:
+    """The roots a place-adjective term may share with its place ('chines' -> 'chin', 'syrian' -> 'syri')."""
+    return tuple(term[: -len(end)] for end in _DEMONYM_ENDS if term.endswith(end) and len(term) - len(end) >= _MIN_ROOT)
+
+
+def _same_place(term: str, roots: Sequence[str]) -> bool:
+    return any(term.startswith(r) and len(term) - len(r) <= _MAX_PLACE_END for r in roots)
+
+
+def _name_covered(name: set[str], present: set[str], present_roots: Sequence[str]) -> bool:
+    """Every word of a name is among the article's terms, a place adjective counting for its place and back
+    ("the Chinese hunter" in an article that says "in China")."""
+    for term in name:
+        if term in present or _same_place(term, present_roots):
+            continue
+        roots = _place_roots(term)
+        if not (roots and any(_same_place(p, roots) for p in present)):
+            return False
+    return True
+
+
 def add_article_coverage(ctx: Context, rows: list[list[float]], article_terms: list[set[str]]) -> None:
-    """Fill in how much of the question the sentence's whole article (its candidate sentences and title) covers:
-    its terms, what it counts, the names it gives."""
+    """Fill in how much of the question the sentence's whole article (its candidate sentences, title, byline and
+    outlet) covers: its terms, what it counts, the names it gives."""
     i_ov, i_focus = FEATURES.index("overlap_article"), FEATURES.index("focus_article")
     i_names = FEATURES.index("names_article")
+    covered: dict[int, float] = {}  # by article: its sentences share one set
     for row, present in zip(rows, article_terms):
         row[i_ov] = ctx.topic_coverage(present)
         row[i_focus] = (sum(1 for f in ctx.focus if f in present) / len(ctx.focus)) if ctx.focus else 0.5
-        row[i_names] = (sum(1 for n in ctx.names if n <= present) / len(ctx.names)) if ctx.names else 1.0
+        if id(present) not in covered:
+            roots = [r for t in present for r in _place_roots(t)]
+            covered[id(present)] = (sum(1 for n in ctx.names if _name_covered(n, present, roots)) / len(ctx.names)
+                                    if ctx.names else 1.0)
+        row[i_names] = covered[id(present)]
 
 
 def off_topic(row: Sequence[float]) -> bool:

@@ -219,8 +219,10 @@ class FeatureReader(Reader):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
                                           float(c), float(chunk_score), rrf_order[cand.chunk.id]))
-            by_article.setdefault(cand.chunk.article_id, set(term_set(cand.meta.get("title", "")))).update(
-                term_set(span.text))
+            if cand.chunk.article_id not in by_article:  # a question may name the article's author or outlet
+                by_article[cand.chunk.article_id] = set(term_set(" ".join(
+                    str(cand.meta.get(k) or "") for k in ("title", "author", "source"))))
+            by_article[cand.chunk.article_id].update(term_set(span.text))
         add_ranks(rows)
         add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
         return items, rows

@@ -277,6 +277,7 @@ class ChromaStore:
                 "published": _meta_value(article.published),
                 "published_ord": article.published.toordinal() if article.published else 0,
                 "group": article.group or article.id,
+                "author": _meta_value(article.author),  # the byline, which a question may name
             }
             for c in chunks:
                 ids.append(c.id)

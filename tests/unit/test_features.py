@@ -138,3 +138,23 @@ def test_a_place_without_a_name_half_answers_a_where_question():
     assert kind_match("On Wednesday, rebels fired mortars at the palace but missed.", info, q) == 0.5
     assert kind_match("Rebels fired mortars in the last three months.", info, q) == 0.0
     assert kind_match("Rebels fired mortars at Kfar Souseh.", info, q) == 1.0
+
+
+def _covers(name: str, article: str) -> bool:
+    from assistant.features import _name_covered, _place_roots
+    from assistant.textutil import terms
+
+    present = set(terms(article))
+    return _name_covered(set(terms(name)), present, [r for t in present for r in _place_roots(t)])
+
+
+def test_a_place_adjective_names_its_place_and_back():
+    for name, article in [("Chinese", "A hunter in China ate a rabbit."), ("China", "The Chinese hunter ate a rabbit."),
+                          ("Syrian", "They fled Syria."), ("Turkish", "Turkey shelters them."),
+                          ("Lebanese", "Lebanon hosts them."), ("Korea", "The Korean team won."),
+                          ("German", "Germany voted."), ("Iranian", "Iran said no."), ("Indian", "India grew.")]:
+        assert _covers(name, article), (name, article)
+    # a shared beginning alone is not the same place or name
+    for name, article in [("Lebanon", "Libya said no."), ("Medicare", "The median wage rose."),
+                          ("Pamela Wilson", "Wilson spoke."), ("Austria", "Australia won.")]:
+        assert not _covers(name, article), (name, article)

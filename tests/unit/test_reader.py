@@ -76,3 +76,18 @@ def test_a_sentence_about_another_years_edition_is_never_evidence(make_assistant
     answer = a.ask(question)
     assert answer.refused and "Cycling results" in answer.text  # the refusal still points at the closest article
     assert not a.ask("Who won the 2019 Tour de France?").refused  # the year's own edition is evidence
+
+
+def test_a_question_may_name_the_articles_author_or_a_place_by_its_adjective(make_assistant, tmp_path):
+    # the byline is in the article's metadata, not its text; the text says "China", the question "Chinese"
+    text = ("Title: Starting out online\nAuthor: Pamela Wilson\n\nBack in late 2009, I was managing my design and "
+            "marketing business, Zurek Design.\n\nI later moved my studio to Shanghai, China.\n")
+    a, scored = _one_article(make_assistant, tmp_path, "features",
+                             text, "What was the design business that Pamela Wilson was running in late 2009?")
+    assert scored[0].features["names_article"] == 1.0 and "Zurek Design" in scored[0].span.text
+    q = "In which Chinese city is Pamela Wilson's studio?"
+    vec = a.embedder.encode_one(q)
+    from assistant.question import analyze
+
+    scored = a.reader.read(analyze(q), vec, a.retriever.retrieve(q, vec))
+    assert all(s.features["names_article"] == 1.0 for s in scored)
