@@ -47,6 +47,17 @@ _DATE_QUESTION = re.compile(
 )
 
 
+# "which [up to three words] <noun>": "Which frontier town", "Which two federal prison officers" (not "which of the
+# town's schools")
+_WHICH = r"\bwhich (?:(?!of\b)[\w'-]+ ){0,3}"
+_PERSON = (r"(?:person|people|player|team|company|companies|actor|actress|artist|band|club|firm|officers?|"
+           r"officials?|trainer|coach|author|writer|director|singer|songwriters?|minister|president|leader|"
+           r"spokes(?:man|woman|person)|lawyer|researchers?|scientists?|founder|owner|candidate|senator|governor|"
+           r"mayor|manager|rapper|musician|chef|executive|ceo)\b")
+_PLACE = (r"(?:country|countries|city|cities|state|town|village|province|county|district|region|place|venue|"
+          r"stadium|capital|port|island|neighbou?rhood|suburb|airport)\b")
+
+
 def question_kind(question: str) -> str:
     """number | date | person | place | other, read from the question proper: a leading context clause
     ("According to the Amman Times on 20 November 2012, how many ...") is left out."""
@@ -63,9 +74,9 @@ def question_kind(question: str) -> str:
         return "number"
     if _DATE_QUESTION.search(q):
         return "date"
-    if re.search(r"^\s*(?:who|whom)\b|\bwho\b|\bwhich (?:person|player|team|company|companies|actor|actress|artist|band|club|firm)\b", q):
+    if re.search(r"^\s*(?:who|whom)\b|\bwho\b|" + _WHICH + _PERSON, q):
         return "person"
-    if re.search(r"^\s*where\b|\bwhich (?:country|city|state|town|place|venue|region|stadium)\b|\blocation\b|\bwhere\b", q):
+    if re.search(r"^\s*where\b|" + _WHICH + _PLACE + r"|\blocation\b|\bwhere\b", q):
         return "place"
     return "other"
 

@@ -28,6 +28,12 @@ HISTORY = [("user", TURKEY), ("assistant", "Turkey already shelters more than 12
         ("What was the date of the vote?", "date"),
         ("What was the mood on the day of the vote?", "other"),
         ("What is the date of the vote?", "date"),
+        # "which" with words before the noun
+        ("Which frontier town did the rebels take?", "place"),
+        ("In which Turkish border town do they shelter?", "place"),
+        ("Which two federal prison officers were charged?", "person"),
+        ("Which of the town's schools reopened?", "other"),
+        ("Which song did he sing?", "other"),
     ],
 )
 def test_question_kind_is_what_the_question_asks_for(question, kind):
