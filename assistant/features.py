@@ -192,6 +192,7 @@ FEATURES = (
     "cos", "cos_ctx", "overlap", "overlap_win", "overlap_title", "kind", "focus", "focus_near_number",
     "names", "novelty", "said", "who_said", "according", "short", "long", "rrf_rank", "cos_rank",
     "overlap_rank", "furniture", "has_number", "overlap_article", "focus_article", "names_article",
+    "overlap_local",
 )
 # Question-level features of the answerability model, computed from the best sentence (see ``answerability``).
 ANSWERABILITY = ("top_logit", "margin", "share", "cos", "overlap", "overlap_win", "overlap_article", "focus",
@@ -239,7 +240,7 @@ def sentence_features(ctx: Context, sentence: str, before: str, after: str, titl
         cos, cos_ctx, overlap, overlap_win, overlap_title, kind, focus, near, names, novelty, said, who_said,
         according, float(n_words < 6), float(n_words > 60),
         1.0 / (1.0 + rrf_rank), 0.0, 0.0, float(is_furniture(sentence)), float(bool(numbers(sentence))),
-        0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0,
     ]
 
 
@@ -285,6 +286,27 @@ def add_article_coverage(ctx: Context, rows: list[list[float]], article_terms: l
             covered[id(present)] = (sum(1 for n in ctx.names if _name_covered(n, present, roots)) / len(ctx.names)
                                     if ctx.names else 1.0)
         row[i_names] = covered[id(present)]
+
+
+def add_local_coverage(ctx: Context, rows: list[list[float]], sentence_terms: Sequence[frozenset[str]],
+                       articles: Sequence[str]) -> None:
+    """Fill in how much of what the question shares with the sentence's article the sentence holds, each term
+    weighted by how rare it is among that article's candidate sentences. The article's topic words are in many of
+    its sentences, a lead that restates the question holds them all; the word that points at the answer
+    ("expire" in "When is the license due to expire?") is in one or two."""
+    i_local = FEATURES.index("overlap_local")
+    by_article: dict[str, list[frozenset[str]]] = {}
+    for terms_, article in zip(sentence_terms, articles):
+        by_article.setdefault(article, []).append(terms_)
+    weights: dict[str, dict[str, float]] = {}
+    for article, sentences in by_article.items():
+        n = len(sentences)
+        weights[article] = {t: ctx.weights[t] * math.log((n + 1) / (df + 0.5)) for t in ctx.weights
+                            if (df := sum(1 for s in sentences if t in s))}
+    for row, terms_, article in zip(rows, sentence_terms, articles):
+        w = weights[article]
+        total = sum(w.values())
+        row[i_local] = sum(v for t, v in w.items() if t in terms_) / total if total > 0 else 0.0
 
 
 def off_topic(row: Sequence[float]) -> bool:

@@ -25,6 +25,7 @@ from .features import (
     FEATURES,
     Context,
     add_article_coverage,
+    add_local_coverage,
     add_ranks,
     answerability,
     is_furniture,
@@ -225,6 +226,8 @@ class FeatureReader(Reader):
             by_article[cand.chunk.article_id].update(term_set(span.text))
         add_ranks(rows)
         add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
+        add_local_coverage(ctx, rows, [term_set(span.text) for span, _ in items],
+                           [cand.chunk.article_id for _, cand in items])
         return items, rows
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:

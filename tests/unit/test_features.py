@@ -158,3 +158,22 @@ def test_a_place_adjective_names_its_place_and_back():
     for name, article in [("Lebanon", "Libya said no."), ("Medicare", "The median wage rose."),
                           ("Pamela Wilson", "Wilson spoke."), ("Austria", "Australia won.")]:
         assert not _covers(name, article), (name, article)
+
+
+def test_local_coverage_favours_the_word_only_one_sentence_of_the_article_has():
+    from assistant.features import add_local_coverage
+    from assistant.textutil import terms
+
+    q = "When is the US Huawei license due to expire?"
+    ctx = Context.build(analyze(q), lambda term: 1.0)
+    sentences = ["The US extended the Huawei license on Monday.", "US firms and Huawei welcomed the license.",
+                 "The license is now set to expire in February.", "Huawei makes phones."]
+    rows = [[0.0] * len(FEATURES) for _ in sentences]
+    add_local_coverage(ctx, rows, [frozenset(terms(s)) for s in sentences], ["a"] * 4)
+    local = [row[FEATURES.index("overlap_local")] for row in rows]
+    plain = [ctx.coverage(set(terms(s))) for s in sentences]
+    assert plain[0] > plain[2]  # the restating lead holds more of the question's words
+    assert local[2] > local[0] and all(0.0 <= x <= 1.0 for x in local)  # but not the one that points at the answer
+    # each article is weighed on its own sentences: alone in its article, a sentence holds all it shares
+    add_local_coverage(ctx, rows, [frozenset(terms(s)) for s in sentences], ["a", "b", "c", "d"])
+    assert [row[FEATURES.index("overlap_local")] for row in rows] == [1.0] * 4
