@@ -156,6 +156,10 @@ def main() -> None:
     ap.add_argument("--sets", default="pages,sample,fixtures")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--max-false-refusal", type=float, default=0.10)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="use this refusal threshold instead of the one chosen on dev (it matters with the judge off: "
+                         "the judge decides every question whose best score is below its band)")
+    ap.add_argument("--note", default="", help="why, appended to the weights file's note")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--cached", action="store_true", help="reuse the features of the last run")
     args = ap.parse_args()
@@ -180,6 +184,8 @@ def main() -> None:
     curve = sweep(p, answerable, right)
     ok = [r for r in curve if r[3] <= args.max_false_refusal] or curve
     best = max(ok, key=lambda r: (r[1] + r[2], r[0]))
+    if args.threshold is not None:
+        best = min(curve, key=lambda r: abs(r[0] - args.threshold))
     print(f"top-1 right on answerable dev questions: {top1:.3f}")
     print("threshold  right  refused  false_refusal")
     for r in curve[::5]:
@@ -195,7 +201,8 @@ def main() -> None:
                 "answerable": {f: round(float(v), 5) for f, v in zip(ANSWERABILITY, aw)},
                 "answerable_bias": round(float(ab), 5), "threshold": float(best[0]),
                 "note": f"fitted by benchmarks/train_reader.py on the dev split of {args.sets} "
-                        f"({len(questions)} questions, {n_sent} candidate sentences)"}
+                        f"({len(questions)} questions, {n_sent} candidate sentences)"
+                        + (f"; {args.note}" if args.note else "")}
         (ROOT / "assistant" / "reader_weights.json").write_text(json.dumps(data, indent=1) + "\n")
         print("wrote assistant/reader_weights.json")
 
