@@ -124,12 +124,50 @@ class OpenAIGenerator(Generator):
 # --------------------------------------------------------------------------- llama.cpp (local GGUF)
 
 
+def _keep_output() -> None:
+    """Stop llama-cpp-python from pointing file descriptors 1 and 2 at /dev/null while it loads a model or reads
+    a chat template (``verbose=False``). The redirect is process-wide: whatever another thread printed meanwhile
+    was lost, so a one-shot ``assistant ask`` answered before the judge finished loading in the background printed
+    nothing at all. Nothing else needs it: with ``verbose=False`` its log callback already drops llama.cpp's
+    messages below ERROR. Its callback lets some warnings through (continuation lines, "control-looking token"),
+    so llama.cpp's own messages go to this module's log instead: errors as warnings, the rest dropped."""
+    import contextlib
+    import ctypes
+
+    try:
+        import llama_cpp
+        from llama_cpp import _internals, llama, llama_chat_format
+    except ImportError:  # a llama-cpp-python without these modules (or a stand-in): nothing to undo
+        return
+
+    def quiet(disable: bool = True):
+        return contextlib.nullcontext()
+
+    for module in (_internals, llama, llama_chat_format):
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = quiet
+    global _LLAMA_LOG
+    if _LLAMA_LOG is None:
+        @llama_cpp.llama_log_callback
+        def _to_log(level: int, text: bytes, user_data) -> None:
+            if level == _GGML_LOG_ERROR:
+                log.warning("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+        _LLAMA_LOG = _to_log  # the C side keeps only a pointer: the callback must stay referenced
+    llama_cpp.llama_log_set(_LLAMA_LOG, ctypes.c_void_p(0))
+
+
+_LLAMA_LOG = None  # llama.cpp's log callback, once made
+_GGML_LOG_ERROR = 4
+
+
 def load_llama(model_path: Path, n_ctx: int, threads: int):
     """A llama.cpp model read into memory, not memory-mapped: on CPU llama.cpp repacks the Q4_K weights into
     its own buffers, so a mapped file would stay resident beside the repacked copy. Measured for the 1.1 GB Qwen
     GGUF: 1.8 GB RSS mapped, 1.2 GB read, with the same load time and speed."""
     from llama_cpp import Llama
 
+    _keep_output()
     return Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, use_mmap=False, verbose=False)
 
 

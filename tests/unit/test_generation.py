@@ -217,3 +217,21 @@ def test_llama_models_are_read_into_memory_not_mapped(monkeypatch, tmp_path):
     model.write_bytes(b"GGUF")
     LlamaCppGenerator(model, n_ctx=512, threads=1)
     assert made == [{"model_path": str(model), "n_ctx": 512, "n_threads": 1, "use_mmap": False, "verbose": False}]
+
+
+def test_loading_a_llama_model_never_silences_the_process(capfd):
+    # llama-cpp-python points fds 1 and 2 at /dev/null while it loads a model: process-wide, so an answer printed
+    # by the main thread while the judge loaded in the background was lost. load_llama switches that off.
+    pytest.importorskip("llama_cpp")
+    import os
+
+    from llama_cpp import llama
+
+    from assistant.generation import _keep_output
+
+    _keep_output()
+    with llama.suppress_stdout_stderr(disable=False):
+        os.write(1, b"answer printed meanwhile\n")
+        print("and through sys.stdout")
+    out = capfd.readouterr().out
+    assert "answer printed meanwhile" in out and "and through sys.stdout" in out
