@@ -298,14 +298,14 @@ def add_local_coverage(ctx: Context, rows: list[list[float]], sentence_terms: Se
     by_article: dict[str, list[frozenset[str]]] = {}
     for terms_, article in zip(sentence_terms, articles):
         by_article.setdefault(article, []).append(terms_)
-    weights: dict[str, dict[str, float]] = {}
+    weights: dict[str, tuple[dict[str, float], float]] = {}  # by article: term weights and their sum
     for article, sentences in by_article.items():
         n = len(sentences)
-        weights[article] = {t: ctx.weights[t] * math.log((n + 1) / (df + 0.5)) for t in ctx.weights
-                            if (df := sum(1 for s in sentences if t in s))}
+        w = {t: ctx.weights[t] * math.log((n + 1) / (df + 0.5)) for t in ctx.weights
+             if (df := sum(1 for s in sentences if t in s))}
+        weights[article] = (w, sum(w.values()))
     for row, terms_, article in zip(rows, sentence_terms, articles):
-        w = weights[article]
-        total = sum(w.values())
+        w, total = weights[article]
         row[i_local] = sum(v for t, v in w.items() if t in terms_) / total if total > 0 else 0.0
 
 
