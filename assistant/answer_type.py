@@ -107,6 +107,52 @@ def asks_count(question: str) -> bool:
     return bool(_HOW_MANY.search(question)) and not _COUNTS_MONEY_OR_YEARS.search(question)
 
 
+# Nouns that count people: "How many fans attended?" is not answered by "15 games", nor "How many people
+# subscribed?" by "22 games"
+_PEOPLE = frozenset("""people persons men women children kids adults babies teens teenagers students pupils fans
+spectators viewers listeners readers visitors tourists guests attendees participants delegates passengers travellers
+travelers residents citizens inhabitants locals voters members subscribers users customers clients shoppers buyers
+consumers employees workers staff staffers jobs officers officials police policemen soldiers troops civilians
+refugees migrants immigrants asylum deportees prisoners inmates detainees hostages captives victims casualties
+dead deaths injured wounded survivors patients cases infections contacts doctors nurses protesters demonstrators
+activists rebels fighters militants journalists reporters players athletes runners riders competitors candidates
+lawmakers senators legislators representatives judges lawyers executives leaders volunteers individuals
+families households americans""".split())
+_COUNTED_THING = re.compile(r"\s+(?:(?:new|more|other|straight|consecutive|extra|additional|different|free|"
+                            r"exclusive|launch|total)\s+)?([a-z]{3,}s)\b")
+
+
+def counts_people(question: str) -> bool:
+    """A count of people: "How many fans attended ...", "How many people had subscribed ...", "How many of the
+    hunter's close contacts ..."."""
+    m = re.search(r"\bhow many\b(.*)", question, re.IGNORECASE)
+    if not m:
+        return False
+    for w in re.findall(r"[\w-]+", m.group(1).lower())[:6]:
+        if w in _PEOPLE:
+            return True
+        if w in _AUXILIARY:
+            return False
+    return False
+
+
+_AUXILIARY = frozenset("do does did is are was were has have had will would can could may might must should".split())
+
+
+def counted_thing(number: str, sentence: str) -> str | None:
+    """The plural noun that ``number`` counts in the sentence when it is not people ("22 games", "15 straight
+    wins"), or None (no noun there, people, or a unit or scale: "8,000 refugees", "3 million users")."""
+    m = _whole(number, sentence)
+    if not m:
+        return None
+    thing = _COUNTED_THING.match(sentence[m.end():])
+    if not thing:
+        return None
+    noun = thing.group(1).lower()
+    scale_or_unit = re.fullmatch(rf"(?:{_SCALE}|{'|'.join(_UNITS.values())}|dollars|euros|pounds)", noun)
+    return None if noun in _PEOPLE or scale_or_unit else noun
+
+
 def new_names(text: str, question: str) -> list[str]:
     """Capitalised names in ``text`` that share no word with the question ("Julian Assange" is not new to a
     question about Assange)."""
@@ -145,6 +191,9 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
             return "a year for a count"
         if CURRENCY.search(answer) or "%" in answer or any(_is_money_or_share(n, sentence) for n in figures):
             return "a sum of money or a percentage for a count"
+        things = {counted_thing(n, sentence) for n in figures}
+        if counts_people(question) and None not in things:
+            return f"a count of {', '.join(sorted(things))} for a count of people"
     if asks_day(question):
         if not _DAY.search(answer):
             return "no day"

@@ -61,7 +61,7 @@ class Assistant:
         self.judge = load_judge(s) if reader is None else None
         self.reader = reader or with_judge(
             load_reader(s.reader, embedder=self.embedder, keyword=self.index.keyword, settings=s), self.judge,
-            s.judge_below, s.judge_wait, s.judge_shown, s.judge_check)
+            s.judge_below, s.judge_wait, s.judge_shown, s.judge_check, s.judge_close)
         self.clock = clock or date.today  # "last week" and "latest" are relative to it
         self.generator: Generator | None = load_generator(s) if generator == "settings" else generator
         self.pipeline = QuestionPipeline(self.index, self.embedder, self.retriever, self.reader, s, self.clock,

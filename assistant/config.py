@@ -36,6 +36,7 @@ def offline_environment() -> None:
 
 JUDGE_SHOWN = 3  # the judge's default choice of sentences (the measurements are in assistant.judge)
 JUDGE_CHECK = 0.0  # the judge's pick is refused when, asked afresh, its YES is less likely (0: no second call)
+JUDGE_CLOSE = 0.5  # a sure answer goes to the judge when the runner-up scores at least this share of it (0: never)
 
 
 class Settings(BaseSettings):
@@ -94,6 +95,11 @@ class Settings(BaseSettings):
         description="The judge's pick is put to it again, alone, as a yes/no question, and refused when YES is less "
         "likely than this (0: no check). Refuses more of what the articles do not say; adds a second model call "
         "(2-5 s) to each question the judge answers.",
+    )
+    judge_close: float = Field(
+        JUDGE_CLOSE, ge=0, le=1,
+        description="A sure answer goes to the judge too when the next best sentence scores at least this share of "
+        "it; the judge may then choose the other sentence but not refuse (0: never).",
     )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "

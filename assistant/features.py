@@ -104,6 +104,8 @@ def _number_near(sentence: str, targets: set[str], window: int = 8, given: froze
     return False
 
 
+_NAMED_PLACE = re.compile(r"\b(?:which|what) (?:[\w'-]+ ){0,2}(?:country|city|state|town|village|province|county|"
+                          r"district|region|capital|island)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:at|in|into|inside|outside|near|behind|beside|under|across|outside of)\s+"
                        r"(?:the|a|an|his|her|their|its)\s+(?!(?:last|past|next|first|same|end|beginning|middle)\b)"
                        r"[a-z][\w-]+", re.I)
@@ -139,7 +141,9 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
                      and not set(words(n)) <= _CALENDAR_WORDS]
         if not new_names:
             # a place need not have a name: "rebels fired mortars at the palace", "found in a clothes basket"
-            return 0.5 if info.kind == "place" and _LOCATIVE.search(sentence) else 0.0
+            # but "which frontier town" asks for its name
+            return 0.5 if info.kind == "place" and _LOCATIVE.search(sentence) and not _NAMED_PLACE.search(question) \
+                else 0.0
         return 1.0 if any(len(n.split()) >= 2 for n in new_names) or info.kind == "place" else 0.7
     return 1.0
 

@@ -147,8 +147,9 @@ class QuestionPipeline:
         kind = "conflict" if evidence.conflict and generated.draft is None else "answer"
         answer = self._finish(query, generated.draft or draft, kind, query.scope(applied), timings, t0, articles)
         if evidence.scored and "judge" in evidence.scored[0].features:
-            answer.judge = "picked" if evidence.scored[0].features["judge"] else "none"
-            answer.timings["judge"] = evidence.scored[0].features["judge_ms"]
+            best = evidence.scored[0].features
+            answer.judge = "picked" if best["judge"] else "kept" if best.get("judge_kept") else "none"
+            answer.timings["judge"] = best["judge_ms"]
         answer.generator = self.generator.name if generated.draft is not None else "none"
         answer.dropped_sentences = generated.dropped
         answer.fallback = generated.fallback

@@ -144,15 +144,20 @@ def tally(rows: list[dict], picks: list[int | None]) -> tuple[float, float, floa
     return 100 * right / max(ans, 1), 100 * refused / max(una, 1), 100 * false_refusal / max(ans, 1)
 
 
-def simulate(rows: list[dict], low: float, high: float) -> dict:
+def simulate(rows: list[dict], low: float, high: float, close: float = 0.0) -> dict:
     """The outcome of every question (``reread`` first) with the judge deciding in [low, high) or on a doubtful
-    best sentence, and the reader's threshold elsewhere."""
+    best sentence, choosing between a sure answer and a runner-up that scores at least ``close`` times as much
+    (its NONE keeps the sure answer; ``judge.close_call``), and the reader's threshold elsewhere."""
     picks, ms, judged = [], [], 0
     for r in rows:
         best = r["p"][0] if r["p"] else 0.0
         if r["p"] and (low <= best < high or (high > low and r["doubtful"])):
             judged += 1
             picks.append(r["pick"])
+            ms.append(FAST_MS + r["ms"])
+        elif r["p"] and best >= r["threshold"] and close > 0 and len(r["p"]) > 1 and r["p"][1] >= close * best:
+            judged += 1
+            picks.append(0 if r["pick"] is None else r["pick"])
             ms.append(FAST_MS + r["ms"])
         else:
             picks.append(0 if r["p"] and best >= r["threshold"] else None)
@@ -199,8 +204,8 @@ def table(rows: list[dict], bands: list[tuple[str, float, float]]) -> str:
         rs = [r for r in rows if name == "all" or r["set"] == name]
         if not rs:
             continue
-        for label, low, high in bands:
-            m = simulate(rs, low, high)
+        for label, low, high, *close in bands:
+            m = simulate(rs, low, high, *close)
             lines.append(f"| {name} ({m['n']}) | {label} | {m['right']}% | {m['refused']}% | {m['false_refusal']}% "
                          f"| {m['judged']}% | {m['p50_ms']} / {m['p95_ms']} |")
     return "\n".join(lines)
@@ -230,7 +235,10 @@ def main() -> None:
     bands = [("fast reader alone", 0.0, 0.0), ("judge on every question", 0.0, 1.01),
              (f"judge in [{low}, {high}) ({label})", low, high)]
     if (default_low, default_high) != (low, high):
-        bands.append((f"judge below {default_high} (the default)", default_low, default_high))
+        bands.append((f"judge below {default_high}", default_low, default_high))
+    close = Settings().judge_close
+    bands.append((f"judge below {default_high}, and on close calls at {close} (the default)", default_low,
+                  default_high, close))
     md = table(rows, bands)
     print(md)
     if args.write:

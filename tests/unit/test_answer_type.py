@@ -9,6 +9,8 @@ from assistant.answer_type import (
     asks_day,
     asks_money,
     asks_name,
+    counted_thing,
+    counts_people,
     edition_words,
     new_names,
     other_edition,
@@ -61,6 +63,9 @@ def test_new_names_share_no_word_with_the_question():
     ("2018 Jeongdong Theater Series", "2018 Jeongdong Theater Series", "How many seats does Jeongdong Theater have?"),
     ("9.99", "It is offered at a $9.99 monthly rate.", "How many people had subscribed to Stadia Pro?"),
     ("$44 million", "Seized drugs were worth $44 million.", "How many pounds of fentanyl did they seize?"),
+    # a count of things for a count of people
+    ("15", "The win extended their unbeaten streak to 15 games.", "How many fans attended the win?"),
+    ("22", "Stadia is launching with 22 new games.", "How many people had subscribed to Stadia Pro?"),
     # a month or a year for a day
     ("October", "A deal expected since an October news conference.", "On what date is the deal to be signed?"),
     ("2019", "Black Friday 2019 is going to be huge.", "On what date do the deals start in stores?"),
@@ -90,6 +95,11 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("23", "The 23-year-old striker signed on Monday.", "How old is the striker?"),
     ("4", "He was suspended for 4 games, the league said.", "How many games was he suspended for?"),
     ("10", "10 people were killed over 10 days of fighting.", "How many people were killed?"),
+    ("15,321", "A crowd of 15,321 watched the win.", "How many fans attended the win?"),
+    ("8000", "About 8000 Syrians crossed in a day.", "How many refugees crossed?"),  # a name counts people
+    ("3 million", "It has 3 million subscribers.", "How many people subscribe?"),
+    ("22", "Stadia is launching with 22 games.", "How many launch titles did Stadia have?"),
+    ("12", "12 of them tested negative.", "How many of the hunter's close contacts tested negative?"),
     ("Adrian Edwards", "Adrian Edwards, spokesman for the UNHCR, said ...", "What is the name of the UNHCR spokesman?"),
     ("rebel commander", "A rebel commander said so.", "Who said the town had fallen?"),
 ])
@@ -154,3 +164,24 @@ def test_edition_words_are_the_names_a_year_dates(question, dated):
 ])
 def test_a_sentence_about_another_years_edition(sentence, question, year):
     assert other_edition(sentence, question) == year
+
+
+@pytest.mark.parametrize("question, people", [
+    ("How many fans attended the Islanders' win?", True),
+    ("How many of the hunter's close contacts were quarantined?", True),
+    ("How many people had subscribed to Stadia Pro?", True),
+    ("How many launch titles did Stadia have?", False),
+    ("How many times did fans boo the referee?", False),  # the count is of times: the fans come after the verb
+    ("What did the fans chant?", False),
+])
+def test_counts_people(question, people):
+    assert counts_people(question) is people
+
+
+def test_the_thing_a_figure_counts():
+    assert counted_thing("15", "to extend their unbeaten streak to 15 straight games.") == "games"
+    assert counted_thing("8000", "About 8000 refugees crossed.") is None  # people
+    assert counted_thing("3", "It has 3 million users.") is None  # a scale, not a thing
+    assert counted_thing("30", "They waited 30 minutes.") is None  # a unit (measurements have their own rule)
+    assert counted_thing("12", "12 of them tested negative.") is None
+

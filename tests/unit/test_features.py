@@ -138,6 +138,13 @@ def test_a_place_without_a_name_half_answers_a_where_question():
     assert kind_match("On Wednesday, rebels fired mortars at the palace but missed.", info, q) == 0.5
     assert kind_match("Rebels fired mortars in the last three months.", info, q) == 0.0
     assert kind_match("Rebels fired mortars at Kfar Souseh.", info, q) == 1.0
+    # "which frontier town" asks for the town's name: a sentence that restates the question does not half answer it
+    q = "Which frontier town did the rebels take before 8,000 refugees crossed into Turkey?"
+    info = analyze(q)
+    assert info.kind == "place"
+    assert kind_match("About 8,000 refugees crossed into Turkey in a single day after rebels took a frontier town.",
+                      info, q) == 0.0
+    assert kind_match("Rebels took the frontier town of Ras al-Ain.", info, q) == 1.0
 
 
 def _covers(name: str, article: str) -> bool:

@@ -171,6 +171,22 @@ def test_outside_the_unsure_band_the_judge_is_not_asked():
     assert judge.prompts == []
 
 
+def test_on_a_close_call_the_judge_may_choose_the_runner_up_but_not_refuse():
+    def read(judge, scored, close=0.5):
+        return JudgedReader(FixedReader(scored), judge, 0.0, 0.4, close=close).read(INFO, None, [])
+
+    judge = ScriptedJudge(["2: Urfa province", "NONE", "2: Urfa province"])
+    picked = read(judge, [(S1, 0.7), (S2, 0.4)])  # sure, and the runner-up scores over half as much
+    assert picked[0].span.text == S2 and picked[0].score >= 0.5 and picked[0].features["judge"] == 1.0
+    kept = read(judge, [(S1, 0.7), (S2, 0.4)])  # NONE: the sure answer stands, marked as kept
+    assert [(s.span.text, s.score) for s in kept] == [(S1, 0.7), (S2, 0.4)] and kept[0].features["judge_kept"] == 1.0
+    assert len(judge.prompts) == 2
+    assert read(judge, [(S1, 0.7), (S2, 0.3)])[0].span.text == S1  # not close: not asked
+    assert read(judge, [(S1, 0.7), (S2, 0.4)], close=0.0)[0].span.text == S1  # ASSISTANT_JUDGE_CLOSE=0: never
+    assert read(judge, [(S1, 0.7)])[0].span.text == S1  # no runner-up
+    assert len(judge.prompts) == 2
+
+
 def test_judge_below_one_means_every_question_and_no_judge_means_the_reader_itself():
     fast = FixedReader([(S1, 0.95), (S2, 0.4)])
     assert with_judge(fast, None, 0.4) is fast
@@ -238,6 +254,10 @@ def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_artic
     assert not answered.refused and "120,000" in answered.citations[0].quote and answered.judge == "picked"
     assert "judge" in answered.timings and fast.judge is None
     assert answered.citations[0].quote in SAMPLE.read_text(encoding="utf-8")
+    # a sure answer with a close runner-up: the judge's NONE leaves it standing, and the answer says so
+    a.pipeline.reader = JudgedReader(inner, ScriptedJudge(["NONE"]), 0.0, 0.0, close=0.01)
+    kept = a.ask(EXAMPLE_QUESTION)
+    assert not kept.refused and kept.judge == "kept" and "120,000" in kept.citations[0].quote
 
 
 def test_a_judges_pick_that_may_not_answer_for_the_year_is_a_refusal_not_the_next_sentence(make_assistant):
