@@ -131,7 +131,7 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
     if info.kind == "date":
         asked = set(info.numbers)
         for m in DATE_PATTERN.finditer(sentence):
-            if m.group() not in asked:
+            if m.group() not in asked and m.group().lower() not in question.lower():  # not "February 2016" again
                 return 1.0
         return 0.3 if re.search(r"\b(?:ago|earlier|later|last|next|since|until|week|month|year|night|morning)\b",
                                 sentence, re.I) else 0.0

@@ -132,6 +132,13 @@ def test_in_a_small_collection_idf_does_not_make_the_articles_own_topic_look_off
     assert abs(big["rough"] - 2.48) < 0.01 and abs(big["kurd"] - 0.54) < 0.01
 
 
+def test_a_date_the_question_gives_is_not_a_date_that_answers_it():
+    q = "Between February 2016 and May 2017, on which date did researchers get a strong signal from Europa?"
+    info = analyze(q)
+    assert kind_match("The researchers observed Europa from February 2016 through May 2017.", info, q) == 0.0
+    assert kind_match("The strongest signal came on April 26, 2016.", info, q) == 1.0
+
+
 def test_a_place_without_a_name_half_answers_a_where_question():
     q = "Where did rebels fire mortars?"
     info = analyze(q)
