@@ -263,7 +263,8 @@ class JudgedReader(Reader):
     The judge's pick becomes the best sentence (scored at least ``accept``); NONE sets every score to 0, so the
     answer stage refuses, whatever ASSISTANT_REFUSAL_THRESHOLD says, and points at the closest article as usual.
     With ``check_below`` above 0 the pick is put to the judge again, alone (``Judge.check``), and counts as NONE
-    when its YES is less likely than that."""
+    when its YES is less likely than that. On a sure answer with a close runner-up (``close_call``) the judge
+    chooses between them, but its NONE leaves the sure answer as it was (marked ``judge_kept``)."""
 
     def __init__(self, inner: Reader, judge: Judge, low: float, high: float, accept: float = 0.5, wait: float = 0.0,
                  shown: int = SHOWN, check_below: float = 0.0, close: float = 0.0):
