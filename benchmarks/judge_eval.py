@@ -230,7 +230,7 @@ def main() -> None:
         low, high = default_low, default_high
     else:
         low, high = best_band(rows, args.max_share)
-    label = ("given" if args.band else "the default" if args.split == "test"
+    label = ("given" if args.band else "the default band, no close calls" if args.split == "test"
              else f"best under {args.max_share:.0%} judged, false refusal ≤ 10%")
     bands = [("fast reader alone", 0.0, 0.0), ("judge on every question", 0.0, 1.01),
              (f"judge in [{low}, {high}) ({label})", low, high)]
