@@ -12,8 +12,9 @@ dev questions with ``benchmarks/judge_eval.py``: fewer than half the questions j
 with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead of 10.4% but answer 2.1% fewer
 dev questions right), and on a sure answer that is ``doubtful`` (a name question, a best sentence without the
 kind of thing asked for, or one that says the fact is undisclosed). Its picks must be that kind of thing
-(``answer_type.words_misfit``). It is not asked when the closest article covers too little of the question to be
-on its topic: the fast reader's refusal stands.
+(``answer_type.words_misfit``). On a close call (a sure answer whose runner-up scores at least
+``ASSISTANT_JUDGE_CLOSE`` times as much, default 0.5) it chooses between them but cannot refuse. It is not asked
+when the closest article covers too little of the question to be on its topic: the fast reader's refusal stands.
 
 The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
 so a question never waits for the model and a missing model never gives a wrong answer.
