@@ -112,10 +112,27 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
         return Verdict(None, words, reply)  # "hours" for "how long did people wait"
     order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
     for n in order:
-        if _holds(sentences[n], words, new_terms):
+        said = _as_spelled(words, sentences[n])  # "7" for "Seven of LeBron's assists"
+        if _holds(sentences[n], said, set(terms(said)) - set(terms(question)) if said != words else new_terms):
             # the words must be the kind of thing asked: no "-1.41%" for revenue, no "2018" for a count of seats
-            return Verdict(None if words_misfit(words, sentences[n], question) else n, words, reply)
+            return Verdict(None if words_misfit(said, sentences[n], question) else n, said, reply)
     return Verdict(None, words, reply)
+
+
+_SPELLED = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen twenty").split()
+
+
+def _as_spelled(words: str, sentence: str) -> str:
+    """The words with each small whole number (0-20) that the sentence spells out written as the sentence has it:
+    the model answers "7" or "3 days" where the article says "Seven of ..." or "three days"."""
+    def spell(m: re.Match) -> str:
+        if re.search(rf"(?<![\d.,]){m.group()}(?![\d.,]?\d)", sentence):
+            return m.group()  # the sentence has the figure itself
+        found = re.search(rf"\b{_SPELLED[int(m.group())]}\b", sentence, re.IGNORECASE)
+        return found.group() if found else m.group()
+
+    return re.sub(r"(?<![\d.,$£€¥])\b(?:1\d|20|\d)\b(?![.,]?\d|%)", spell, words)
 
 
 def _holds(sentence: str, words: str, new_terms: set[str]) -> bool:

@@ -50,6 +50,17 @@ def test_anything_but_words_from_a_shown_sentence_that_add_to_the_question_is_no
     assert verdict.choice == (1 if reply == "3: Urfa province" else None)
 
 
+def test_a_small_number_the_sentence_spells_out_is_found():
+    sentence = "Seven of LeBron's assists came on baskets by Davis, in three days."
+    question = "How many of LeBron James' assists set up baskets for Anthony Davis?"
+    assert parse_reply("1: 7", [sentence], question, "number") == Verdict(0, "Seven", "1: 7")
+    assert parse_reply("1: 3 days", [sentence], "How long did it take?", "number").words == "three days"
+    assert parse_reply("1: 8", [sentence], question, "number").choice is None  # "eight" is nowhere
+    # a figure the sentence has as a figure stays one; money and shares are never respelled
+    assert parse_reply("1: 7", ["He had 7 assists, seven of them to Davis."], question, "number").words == "7"
+    assert parse_reply("1: $7", ["It cost seven dollars."], "How much did it cost?", "number").choice is None
+
+
 def test_how_many_needs_a_figure_in_the_words():
     sentence = "Queues for bread stretch for hours, and a couple of miles away 4,000 people wait."
     assert parse_reply("1: hours", [sentence], "How long did people wait for bread?", "number").choice is None
