@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .dates import DATE_EXPRESSION, MONTH_RE
 from .question import names_in
-from .textutil import STOPWORDS, words
+from .textutil import STOPWORDS, name_words
 
 _CURRENCY_WORD = r"\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k)\b"
@@ -156,8 +156,8 @@ def counted_thing(number: str, sentence: str) -> str | None:
 def new_names(text: str, question: str) -> list[str]:
     """Capitalised names in ``text`` that share no word with the question ("Julian Assange" is not new to a
     question about Assange)."""
-    asked = set(words(question))
-    return [n for n in names_in(text) if not set(words(n)) & asked]
+    asked = name_words(question)
+    return [n for n in names_in(text) if not name_words(n) & asked]
 
 
 def _whole(number: str, sentence: str) -> re.Match | None:

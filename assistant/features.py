@@ -16,7 +16,7 @@ from functools import lru_cache
 from .answer_type import CURRENCY, NUMBER_WORD
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTHS
 from .question import QueryInfo, names_in
-from .textutil import STOPWORDS, _stem, numbers, terms, words
+from .textutil import STOPWORDS, _stem, name_words, numbers, terms, words
 
 # Page furniture: lines that are never evidence ("Read more: ...", photo credits, newsletter and share lines).
 _LABELS = (r"read more|read next|related(?: articles?| stories| coverage| content)?|see also|also read|more from|"
@@ -136,8 +136,8 @@ def kind_match(sentence: str, info: QueryInfo, question: str, near_focus: bool |
         return 0.3 if re.search(r"\b(?:ago|earlier|later|last|next|since|until|week|month|year|night|morning)\b",
                                 sentence, re.I) else 0.0
     if info.kind in ("person", "place"):
-        asked = {w for n in info.names for w in words(n)} | set(words(question))
-        new_names = [n for n in names_in(sentence) if not set(words(n)) <= asked and not DATE_PATTERN.fullmatch(n)
+        asked = name_words(question)
+        new_names = [n for n in names_in(sentence) if not name_words(n) <= asked and not DATE_PATTERN.fullmatch(n)
                      and not set(words(n)) <= _CALENDAR_WORDS]
         if not new_names:
             # a place need not have a name: "rebels fired mortars at the palace", "found in a clothes basket"

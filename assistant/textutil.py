@@ -99,6 +99,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def name_words(text: str) -> set[str]:
+    """The words of a name, without a possessive: "Wichita West's David Garcia" -> {wichita, west, david, garcia}."""
+    return {re.sub(r"['’]s$", "", w) for w in words(text)}
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer  # PyStemmer, a dependency of bm25s

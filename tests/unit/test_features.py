@@ -139,6 +139,13 @@ def test_a_date_the_question_gives_is_not_a_date_that_answers_it():
     assert kind_match("The strongest signal came on April 26, 2016.", info, q) == 1.0
 
 
+def test_a_name_the_question_gives_in_the_possessive_is_not_new():
+    q = "Who won the 50 yard freestyle in which Wichita West's David Garcia finished second?"
+    info = analyze(q)
+    assert kind_match("Wichita West senior David Garcia finished second in the 50 yard freestyle.", info, q) == 0.0
+    assert kind_match("Wichita East's Hugh McPherson won the 50 yard freestyle.", info, q) == 1.0
+
+
 def test_a_place_without_a_name_half_answers_a_where_question():
     q = "Where did rebels fire mortars?"
     info = analyze(q)
