@@ -112,7 +112,7 @@ def asks_count(question: str) -> bool:
 _PEOPLE = frozenset("""people persons men women children kids adults babies teens teenagers students pupils fans
 spectators viewers listeners readers visitors tourists guests attendees participants delegates passengers travellers
 travelers residents citizens inhabitants locals voters members subscribers users customers clients shoppers buyers
-consumers employees workers staff staffers jobs officers officials police policemen soldiers troops civilians
+consumers employees workers staff staffers officers officials police policemen soldiers troops civilians
 refugees migrants immigrants asylum deportees prisoners inmates detainees hostages captives victims casualties
 dead deaths injured wounded survivors patients cases infections contacts doctors nurses protesters demonstrators
 activists rebels fighters militants journalists reporters players athletes runners riders competitors candidates
@@ -120,6 +120,8 @@ lawmakers senators legislators representatives judges lawyers executives leaders
 families households americans""".split())
 _COUNTED_THING = re.compile(r"\s+(?:(?:new|more|other|straight|consecutive|extra|additional|different|free|"
                             r"exclusive|launch|total)\s+)?([a-z]{3,}s)\b")
+
+_AUXILIARY = frozenset("do does did is are was were has have had will would can could may might must should".split())
 
 
 def counts_people(question: str) -> bool:
@@ -134,9 +136,6 @@ def counts_people(question: str) -> bool:
         if w in _AUXILIARY:
             return False
     return False
-
-
-_AUXILIARY = frozenset("do does did is are was were has have had will would can could may might must should".split())
 
 
 def counted_thing(number: str, sentence: str) -> str | None:
