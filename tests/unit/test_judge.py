@@ -378,6 +378,21 @@ def test_the_check_puts_the_pick_to_the_judge_again_alone(check_reply, kept):
         assert [s.span.text for s in out] == [S1, S2] and all(s.score == 0.0 for s in out)
 
 
+def test_the_check_shows_the_words_in_their_part_of_a_long_sentence():
+    from assistant.judge import CHECK_REACH, around, check_prompt
+
+    long = ("Ten people were killed in clashes as rebels took Ras al-Ain, an Arab and Kurd town in the northeastern "
+            "oil-producing province of Hasaka, 375 miles from Damascus, the sources said, while the army shelled "
+            "villages around the town for a third day and thousands more fled north across the border into Turkey.")
+    part = around(long, "375 miles")
+    assert part.startswith("...") and part.endswith("...") and "375 miles from Damascus" in part
+    assert len(part) <= 2 * (CHECK_REACH + 20) + len("375 miles") < len(long)
+    assert part.strip(".") in long  # whole words of the sentence, in order
+    assert around(long, "Ten people").startswith("Ten people") and around(S2, "Urfa province") == S2
+    assert around(long, "words the judge made up") == long[:400]  # not in the sentence: its beginning
+    assert part in check_prompt("How far is Ras al-Ain from Damascus?", long, "375 miles")
+
+
 def test_without_the_check_the_judge_is_asked_once_and_a_none_is_never_checked():
     judge = ScriptedJudge(["2: Urfa province"])
     _read(judge, [(S1, 0.6), (S2, 0.4)])
