@@ -121,6 +121,7 @@ families households americans""".split())
 _COUNTED_THING = re.compile(r"\s+(?:(?:new|more|other|straight|consecutive|extra|additional|different|free|"
                             r"exclusive|launch|total)\s+)?([a-z]{3,}s)\b")
 
+_SCALE_OR_UNIT = re.compile(rf"(?:{_SCALE}|{'|'.join(_UNITS.values())}|dollars|euros|pounds)")
 _AUXILIARY = frozenset("do does did is are was were has have had will would can could may might must should".split())
 
 
@@ -148,8 +149,7 @@ def counted_thing(number: str, sentence: str) -> str | None:
     if not thing:
         return None
     noun = thing.group(1).lower()
-    scale_or_unit = re.fullmatch(rf"(?:{_SCALE}|{'|'.join(_UNITS.values())}|dollars|euros|pounds)", noun)
-    return None if noun in _PEOPLE or scale_or_unit else noun
+    return None if noun in _PEOPLE or _SCALE_OR_UNIT.fullmatch(noun) else noun
 
 
 def new_names(text: str, question: str) -> list[str]:

@@ -316,8 +316,8 @@ class JudgedReader(Reader):
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
         scored = self.inner.read(info, q_vec, candidates)
-        if not scored or scored[0].features.get("overlap_article", 1.0) < MIN_ARTICLE_COVERAGE:
-            return scored  # off topic: the fast reader's refusal stands (see ``unsure``)
+        if not scored or not on_topic(scored[0]):
+            return scored  # the fast reader's refusal stands
         shown = _distinct([s for s in scored if not s.features.get("other_edition")], self.shown)
         decides = unsure(scored[0], info, self.low, self.high)
         if not shown or not (decides or close_call(shown, self.close)) or not self._ready():
@@ -373,9 +373,13 @@ def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bo
     """Whether the judge decides: the reader's best score is in [low, high), or its best sentence is doubtful;
     never when the closest article covers too little of the question to be on its topic ("Who won the 2018 World
     Cup?" over news that only shares "won": "The national football team won a friendly match")."""
-    if best.features.get("overlap_article", 1.0) < MIN_ARTICLE_COVERAGE:
-        return False
-    return low <= best.score < high or doubtful(best.span.text, info)
+    return on_topic(best) and (low <= best.score < high or doubtful(best.span.text, info))
+
+
+def on_topic(best: ScoredSentence) -> bool:
+    """The closest article covers enough of the question to be on its topic; when it does not, the judge is never
+    asked, for an unsure answer or a close call."""
+    return best.features.get("overlap_article", 1.0) >= MIN_ARTICLE_COVERAGE
 
 
 def doubtful(sentence: str, info: QueryInfo) -> bool:

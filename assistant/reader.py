@@ -216,18 +216,19 @@ class FeatureReader(Reader):
         rrf_order = {c.chunk.id: r for r, c in enumerate(candidates)}
         rows = []
         by_article: dict[str, set[str]] = {}
-        for (span, cand), c, (before, after) in zip(items, cos, neighbours):
+        sentence_terms = [term_set(span.text) for span, _ in items]
+        articles = [cand.chunk.article_id for _, cand in items]
+        for (span, cand), c, (before, after), terms_ in zip(items, cos, neighbours, sentence_terms):
             chunk_score = cand.dense if cand.dense_rank is not None else max(chunk_cos[cand.chunk.id])
             rows.append(sentence_features(ctx, span.text, before, after, cand.meta.get("title", ""),
                                           float(c), float(chunk_score), rrf_order[cand.chunk.id]))
             if cand.chunk.article_id not in by_article:  # a question may name the article's author or outlet
                 by_article[cand.chunk.article_id] = set(term_set(" ".join(
                     str(cand.meta.get(k) or "") for k in ("title", "author", "source"))))
-            by_article[cand.chunk.article_id].update(term_set(span.text))
+            by_article[cand.chunk.article_id].update(terms_)
         add_ranks(rows)
-        add_article_coverage(ctx, rows, [by_article[cand.chunk.article_id] for _, cand in items])
-        add_local_coverage(ctx, rows, [term_set(span.text) for span, _ in items],
-                           [cand.chunk.article_id for _, cand in items])
+        add_article_coverage(ctx, rows, [by_article[article] for article in articles])
+        add_local_coverage(ctx, rows, sentence_terms, articles)
         return items, rows
 
     def read(self, info: QueryInfo, q_vec: np.ndarray, candidates: Sequence[Candidate]) -> list[ScoredSentence]:
