@@ -20,6 +20,7 @@ from .models import Article, Citation
 from .news import as_of
 from .question import QueryInfo
 from .records import Draft, Evidence, ScoredSentence
+from .short import short_answer
 from .textutil import normalize_space, numbers, sentence_spans, terms
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
@@ -207,7 +208,10 @@ def compose(info: QueryInfo, evidence: Evidence | Sequence[ScoredSentence], arti
         text = f"The articles give different figures, newest first. {text}"
     if prefix:
         text = f"{prefix}{text}"
-    return Draft(text, citations, False, evidence.sentences[0].score)
+    first = evidence.sentences[0]
+    # conflicting figures have no one short answer
+    short = "" if evidence.conflict else short_answer(citations[0].quote, info, first.answer)
+    return Draft(text, citations, False, first.score, short=short)
 
 
 def citable_numbers(citations: Iterable[Citation]) -> set[str]:

@@ -119,6 +119,8 @@ def to_markdown(conversation: dict[str, Any]) -> str:
         lines += [f"## {ex['question']}", ""]
         answer = ex.get("answer")
         if ex.get("status") == "answered" and answer:
+            if answer.get("short"):
+                lines += [f"**{answer['short']}**", ""]
             lines += [answer.get("text", ""), ""]
             citations = answer.get("citations") or []
             if citations:

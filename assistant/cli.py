@@ -130,6 +130,8 @@ def _handled() -> Iterator[None]:
 def _print_answer(answer: Answer) -> None:
     console = _console()
     style = "yellow" if answer.refused else "bold"
+    if answer.short:  # the answer first, then the sentence that states it
+        console.print(f"[bold green]{escape(answer.short)}[/] [cyan][1][/]")
     console.print(f"[{style}]{escape(answer.text)}[/]")
     for cit in answer.citations:
         date = cit.published.isoformat() if cit.published else "undated"

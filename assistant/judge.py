@@ -340,7 +340,7 @@ class JudgedReader(Reader):
         pick = shown[verdict.choice]
         boost = max(pick.score, self.accept)
         # the pick first; the others keep their order below it
-        return [_rescored(pick, boost, judge=1.0, judge_ms=ms),
+        return [replace(_rescored(pick, boost, judge=1.0, judge_ms=ms), answer=verdict.words),
                 *(_rescored(s, min(s.score, boost * 0.99), judge=0.0, judge_ms=ms) for s in scored if s is not pick)]
 
     def _ready(self) -> bool:

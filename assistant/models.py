@@ -103,6 +103,9 @@ class Answer(BaseModel):
     question: str
     resolved_question: str | None = Field(None, description="The question after follow-up resolution.")
     text: str
+    short: str | None = Field(
+        None, description="The words of the first quote that answer (\"more than 120,000\"), verbatim, when they are "
+        "clear: named by the LLM judge, or the one figure, date or name of the kind asked for in the quote.")
     citations: list[Citation] = []
     refused: bool = False
     confidence: float = 0.0

@@ -244,8 +244,9 @@ class QuestionPipeline:
             draft = Draft(refusal_text(query.question), [], True, draft.confidence)
         timings["answer"] = _ms(t)
         timings["total"] = _ms(t0)
+        short = draft.short if not draft.refused and draft.citations and draft.short in draft.citations[0].quote else ""
         return Answer(
-            question=query.question, resolved_question=self._resolved(query), text=draft.text,
+            question=query.question, resolved_question=self._resolved(query), text=draft.text, short=short or None,
             citations=draft.citations, refused=draft.refused, kind="refusal" if draft.refused else kind,
             time_filter=scope, confidence=round(draft.confidence, 4), timings=timings,
         )

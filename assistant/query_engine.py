@@ -67,7 +67,8 @@ def citation_nodes(answer: Answer) -> list[NodeWithScore]:
 
 
 def answer_metadata(answer: Answer) -> dict[str, Any]:
-    return {"refused": answer.refused, "kind": answer.kind, "resolved_question": answer.resolved_question,
+    return {"refused": answer.refused, "kind": answer.kind, "short": answer.short,
+            "resolved_question": answer.resolved_question,
             "answer": answer.model_dump(mode="json")}
 
 

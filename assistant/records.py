@@ -61,6 +61,7 @@ class ScoredSentence:
     meta: dict
     score: float
     features: dict[str, float] = field(default_factory=dict)
+    answer: str = ""  # the words that answer, as the judge named them ("" when it did not)
 
     @property
     def article_id(self) -> str:
@@ -93,3 +94,4 @@ class Draft:
     refused: bool
     confidence: float
     extra_numbers: set[str] = field(default_factory=set)  # numbers it may state beyond its quotes (counts)
+    short: str = ""  # the words of the first quote that answer ("more than 120,000"), when they are clear

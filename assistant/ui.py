@@ -238,7 +238,8 @@ def answer_markdown(answer: Answer) -> str:
     if answer.refused:
         return f"{notes}{refusal_markdown(answer.text, answer.citations)}"
     chips = chips_html(answer.citations)
-    body = notes + _linked(answer.text, {c.number for c in answer.citations})
+    lead = f"**{md_escape(answer.short)}**\n\n" if answer.short else ""  # the answer first, its sentence below
+    body = notes + lead + _linked(answer.text, {c.number for c in answer.citations})
     return f"{body}\n\n{chips}" if chips else body
 
 

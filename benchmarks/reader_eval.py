@@ -99,8 +99,10 @@ def score(row: dict, answer, expected_id: str | None) -> dict:
         verdict = "false_refusal" if answer.refused else ("correct" if correct else "wrong_answer")
     else:
         verdict = "correct_refusal" if answer.refused else "false_answer"
+    short = norm(answer.short or "") if correct else ""
     return {"correct": correct, "cited_ok": cited_ok, "n_citations": len(answer.citations), "furniture": furniture,
-            "verdict": verdict}
+            "verdict": verdict, "short": bool(short), "short_ok": bool(short) and any(g in short or short in g
+                                                                                    for g in golds)}
 
 
 def summarize(results: list[dict]) -> dict:
@@ -119,6 +121,9 @@ def summarize(results: list[dict]) -> dict:
         "false_refusal": pct(sum(r["refused"] for r in ans), len(ans)),
         "citation_precision": pct(sum(r["cited_ok"] for r in answered), sum(r["n_citations"] for r in answered)),
         "furniture_quotes": sum(r["furniture"] for r in results),
+        # of the right answers: how many lead with a short answer, and how many of those hold a gold answer
+        "short_given": pct(sum(r["short"] for r in ans), sum(r["correct"] for r in ans)),
+        "short_right": pct(sum(r["short_ok"] for r in ans), sum(r["short"] for r in ans)),
         "p50_ms": round(statistics.median(lat), 1) if lat else None,
         "p95_ms": round(lat[min(len(lat) - 1, int(0.95 * (len(lat) - 1) + 0.5))], 1) if lat else None,
     }
@@ -162,13 +167,14 @@ def markdown(tables: dict[str, dict], reader: str) -> str:
              "HTML), the sample article, the news fixtures. Dev = tuned on; test = reported, never tuned on. "
              "Right = a citation of the expected article quotes a gold answer.", "",
              "| set | split | questions (answerable / not) | answered right | correct refusal | false refusal "
-             "| citation precision | furniture quotes | p50 / p95 ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| citation precision | furniture quotes | short answer given / matches gold | p50 / p95 ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for split, table in tables.items():
         for name, m in table.items():
             lines.append(f"| {name} | {split} | {m['n']} ({m['answerable']} / {m['unanswerable']}) | {m['accuracy']}% "
                          f"| {m['correct_refusal']}% | {m['false_refusal']}% | {m['citation_precision']}% "
-                         f"| {m['furniture_quotes']} | {m['p50_ms']} / {m['p95_ms']} |")
+                         f"| {m['furniture_quotes']} | {m['short_given']}% / {m['short_right']}% "
+                         f"| {m['p50_ms']} / {m['p95_ms']} |")
     return "\n".join(lines)
 
 

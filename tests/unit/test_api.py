@@ -36,6 +36,7 @@ def test_example_question_is_answered_with_the_exact_sentence(sample_assistant):
     assert not ans.refused
     assert "more than 120,000" in ans.text
     assert ans.text == "As of 9 November 2012: Turkey already shelters more than 120,000 Syrian refugees [1]."
+    assert ans.short == "more than 120,000"  # the answer first, the sentence as its proof
     first = ans.citations[0]
     assert first.number == 1 and first.quote == EXAMPLE_QUOTE
     assert first.title == "Thousands of Syrians flee into Turkey as rebels take border town"

@@ -7,7 +7,8 @@ from assistant import chats as C
 from assistant.suggest import pick_examples, questions_from
 
 ANSWER = {"question": "How many refugees does Turkey shelter?", "resolved_question": None,
-          "text": "Turkey already shelters more than 120,000 Syrian refugees [1].", "refused": False,
+          "text": "Turkey already shelters more than 120,000 Syrian refugees [1].", "short": "more than 120,000",
+          "refused": False,
           "citations": [{"number": 1, "article_id": "a", "title": "Border town", "source": "Wire",
                          "url": "https://example.com/s", "published": "2012-11-09",
                          "quote": "Turkey already shelters more than 120,000 Syrian refugees.", "start": 0, "end": 58}],
@@ -49,7 +50,7 @@ def test_markdown_export_has_questions_answers_and_quoted_sources():
     conv = conversation(answered(), {"question": "???", "status": "error", "text": "The question has no words"})
     md = C.to_markdown(C.save([], conv)[0])
     assert md.startswith("# How many refugees does Turkey shelter?")
-    assert "Turkey already shelters more than 120,000 Syrian refugees [1]." in md
+    assert "**more than 120,000**\n\nTurkey already shelters more than 120,000 Syrian refugees [1]." in md
     assert "1. *Border town* (Wire, 2012-11-09) <https://example.com/s>" in md
     assert "   > Turkey already shelters more than 120,000 Syrian refugees." in md
     assert "*Not answered: The question has no words*" in md

@@ -131,6 +131,14 @@ def test_the_generator_fallback_is_said_once_without_literal_markup(runner, inde
     assert "http://x/[v1]" in result.output and "more than 120,000" in result.output
 
 
+def test_ask_prints_the_short_answer_first_then_the_sentence_and_its_source(runner, index):
+    ingest(runner, SAMPLE)
+    lines = runner.invoke(app, ["ask", EXAMPLE_QUESTION], env={"COLUMNS": "200"}).output.splitlines()
+    assert lines[0] == "more than 120,000 [1]"
+    assert lines[1] == "As of 9 November 2012: Turkey already shelters more than 120,000 Syrian refugees [1]."
+    assert any(line.startswith("[1] Thousands of Syrians flee into Turkey") for line in lines)
+
+
 def test_stderr_stays_quiet_in_a_real_process(tmp_path):
     """In a fresh process (no pytest log capture) the library's warning about the failed generator must not
     reach stderr next to the CLI's own line; with --verbose it does."""

@@ -263,6 +263,7 @@ def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_artic
     assert refused.citations and refused.citations[0].title  # it points at the closest, on-topic article
     answered = a.ask(EXAMPLE_QUESTION)
     assert not answered.refused and "120,000" in answered.citations[0].quote and answered.judge == "picked"
+    assert answered.short == "more than 120,000"  # the judge's words, as the quote writes them
     assert "judge" in answered.timings and fast.judge is None
     assert answered.citations[0].quote in SAMPLE.read_text(encoding="utf-8")
     # a sure answer with a close runner-up: the judge's NONE leaves it standing, and the answer says so
