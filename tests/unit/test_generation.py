@@ -198,25 +198,33 @@ def test_a_copied_list_bullet_is_not_part_of_the_answer(make_assistant):
     assert ans.generator == "scripted" and ans.text.startswith("Turkey already shelters")
 
 
-def test_llama_models_are_read_into_memory_not_mapped(monkeypatch, tmp_path):
-    """A mapped GGUF stays resident beside llama.cpp's repacked weights (1.8 GB RSS for the 1.1 GB Qwen file
-    instead of 1.2 GB): every llama.cpp model (judge and generator) loads with use_mmap=False."""
+def test_llama_models_are_mapped_only_where_their_pages_are_handed_back(monkeypatch, tmp_path):
+    """A plainly mapped GGUF stays resident beside llama.cpp's repacked weights (1.8 GB RSS for the 1.1 GB Qwen
+    file): every llama.cpp model (judge and generator) is mapped while its pages are handed back during the load
+    (1.08 GB), or, where that cannot be done, read into memory (1.2 GB)."""
     import sys
     import types
 
+    import assistant._pages as pages
     from assistant.generation import LlamaCppGenerator
 
-    made = []
+    made, resident = [], []
 
     class FakeLlama:
         def __init__(self, **kwargs):
             made.append(kwargs)
 
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
+    monkeypatch.setattr(pages.PageRelease, "release", lambda self: resident.append(self.path) or 1)
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
     LlamaCppGenerator(model, n_ctx=512, threads=1)
-    assert made == [{"model_path": str(model), "n_ctx": 512, "n_threads": 1, "use_mmap": False, "verbose": False}]
+    mapped = sys.platform.startswith("linux")
+    assert made == [{"model_path": str(model), "n_ctx": 512, "n_threads": 1, "use_mmap": mapped, "verbose": False}]
+    assert resident[-1:] == ([model] if mapped else [])  # handed back once more when the load is done
+    monkeypatch.setattr(pages, "_madvise", lambda: None)
+    LlamaCppGenerator(model, n_ctx=512, threads=1)
+    assert made[-1]["use_mmap"] is False
 
 
 def test_loading_a_llama_model_never_silences_the_process(capfd):
