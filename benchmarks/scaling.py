@@ -189,7 +189,8 @@ def main() -> None:
         "(embedding included); delete one = `delete` of it; both update Chroma and the keyword index in place. Open = "
         "`Assistant(...)` on the index in the same process (model already loaded). RSS: a fresh process that opens "
         "the index and answers 20 questions, with the LLM judge off and on (the default: the judge model loaded, "
-        "1.1 GB read into memory). Embedding speed on ~900-character chunks: "
+        "its 1.1 GB file memory-mapped with the pages its load reads handed back, `assistant/_pages.py`). "
+        "Embedding speed on ~900-character chunks: "
         f"{speed['1_core']:.1f} chunks/s on 1 core, {speed['2_core']:.1f} chunks/s on 2 cores.",
         "",
         "| chunks | articles | write to Chroma | keyword build (from scratch) | open index | ask p50 / p95 | "
@@ -208,6 +209,13 @@ def main() -> None:
         "alone (`KeywordIndex.search`; the article added for \"add one\" is still found by its rare word). Before "
         "that rule, and before who-else-carried-a-story was read from the keyword file instead of Chroma, the 100k "
         "row read 58 / 83 ms with the keyword query at 23 ms (2026-12-06 15:02 UTC).",
+        "",
+        "Where the memory of the 100k row goes (one process, judge off, measured step by step on the same index "
+        "2026-12-07): Python with the package and chromadb imported ~90 MB; Chroma loads a collection's vector "
+        "index on its first read, ~200 MB for the 100k chunks and ~56 MB for the 24k article records (their "
+        "centroids); the embedder ~190 MB (ONNX Runtime keeps the int8 weights dequantised to float32, which is "
+        "what makes one question take 4 ms instead of ~60). The judge adds ~1.0 GB whatever the index size "
+        "(1.2 GB when its file was read into memory: 1,503 / 1,758 MB judge on, 2026-12-06).",
     ]
     from _results import update_section
 
