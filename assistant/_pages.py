@@ -20,6 +20,7 @@ import logging
 import sys
 import threading
 from pathlib import Path
+from typing import Self
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class PageRelease:
 
     def release(self) -> int:
         """Drop the resident pages of every mapping of the file now; the number of mappings found."""
+        if self._madvise is None:
+            return 0
         try:
             ranges = mapped_ranges(self.path, Path("/proc/self/maps").read_text())
         except OSError:
@@ -82,7 +85,7 @@ class PageRelease:
         while not self._done.wait(EVERY):
             self.release()
 
-    def __enter__(self) -> PageRelease:
+    def __enter__(self) -> Self:
         if self.available:
             self._thread = threading.Thread(target=self._run, name="page-release", daemon=True)
             self._thread.start()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .answer_type import _UNITS, asked_unit, asks_count, asks_money, measured_as, words_misfit
+from .answer_type import _SHARE_Q, _UNITS, asked_unit, asks_count, asks_money, measured_as, words_misfit
 from .dates import DATE_EXPRESSION, DATE_PATTERN, MONTHS
 from .features import focus_terms
 from .question import QueryInfo, names_in
@@ -29,7 +29,6 @@ _FIGURE = re.compile(
     re.IGNORECASE)
 _MONEY = re.compile(rf"{_CURRENCY}|\b{_SCALE}\b|\b{_MONEY_WORD}\b", re.IGNORECASE)
 _SHARE = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
-_SHARE_Q = re.compile(r"\b(?:percent|per cent|percentage|share)\b|%", re.IGNORECASE)
 _HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
 _ASKS_WHERE = re.compile(r"^\s*where\b|\b(?:in|at|from|near|into) (?:which|what)\b", re.IGNORECASE)
 _AT = r"\b(?:in|at|near|from|into|outside|inside)\s+(?:the\s+)?"
@@ -106,10 +105,10 @@ def _one_figure(sentence: str, info: QueryInfo) -> str:
 
 def _one_name(sentence: str, info: QueryInfo) -> str:
     asked = name_words(info.text)
+    # a possessive ("President Bashar al Assad's troops") names someone else's thing
     found = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
              and not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]
-    # a person's name has two words at least ("Rebels" or "Turkey" is no person); a possessive ("President Bashar
-    # al Assad's troops") names someone else's thing
+    # a person's name has two words at least: "Rebels" or "Turkey" is no person
     if info.kind == "person":
         found = [n for n in found if len(n.split()) >= 2]
     found = list(dict.fromkeys(found))
