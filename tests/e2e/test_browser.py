@@ -30,6 +30,7 @@ def test_example_question_streams_a_cited_answer_and_opens_the_quote(page, app_u
     page.wait_for_function(f"{CHAT_TEXT}.includes('more than 120,000')", timeout=30_000)
     page.wait_for_selector("#chat a[href='#cite-1']", timeout=30_000)
     full = time.perf_counter() - started
+    assert page.locator("#chat strong", has_text="more than 120,000").count() >= 1  # the short answer leads
     page.click("#chat a[href='#cite-1']")
     page.wait_for_selector("#source-1.active", timeout=5_000)
     mark = page.locator("#quote-1")
