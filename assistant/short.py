@@ -32,6 +32,10 @@ _SHARE = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
 _ASKS_WHERE = re.compile(r"^\s*where\b|\b(?:in|at|from|near|into) (?:which|what)\b", re.IGNORECASE)
 _AT = r"\b(?:in|at|near|from|into|outside|inside)\s+(?:the\s+)?"
+_SPELLED = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|a|an|half|a few|several|dozens?)\b"
+_LEAD = re.compile(rf"(?:\b{_QUALIFIER}\s+)?(?:{_CURRENCY}\s?)?$|(?:\b{_QUALIFIER}\s+)$", re.IGNORECASE)
+_TAIL = re.compile(rf"(?:\s?{_SCALE}\b)?(?:\s?(?:%|percent\b|per cent\b)|\s{_MONEY_WORD}\b|[\s-](?:{_UNIT})\b)?",
+                   re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
 _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
@@ -63,7 +67,13 @@ def _verbatim(sentence: str, words_: str) -> str:
     wanted = words_.strip().strip("\"'“”‘’.,;:").strip()
     # whole words: "Syria" is not in "Syrian refugees"
     m = re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", sentence, re.IGNORECASE) if wanted else None
-    return m.group() if m else ""
+    if not m:
+        return ""
+    # a figure with what the sentence says just before it: "$78,770" for "78,770", "up to two days" for "two days"
+    figure = re.match(r"\d|" + _SPELLED, m.group(), re.IGNORECASE)
+    before = _LEAD.search(sentence[: m.start()]) if figure else None
+    after = _TAIL.match(sentence, m.end()) if figure and m.group()[-1].isdigit() else None
+    return sentence[before.start() if before else m.start() : after.end() if after else m.end()]
 
 
 def _given(text: str, info: QueryInfo) -> bool:
@@ -93,6 +103,8 @@ def _one_figure(sentence: str, info: QueryInfo) -> str:
         if unit and measured_as(numbers(text)[0], sentence) != unit:
             continue
         if counts and _MEASURE.search(text):  # "how many refugees": not the "24" of "a 24-hour period"
+            continue
+        if found and sentence[found[-1].end() : m.start()] in (" (", "("):  # "$12.9bn (£10bn)": the same sum
             continue
         found.append(m)
     if len(found) > 1 and _HOW_MUCH.search(info.text) and not unit:  # "how much could it raise": the sum

@@ -63,5 +63,14 @@ def test_the_judges_words_are_taken_as_the_quote_writes_them_and_only_if_short()
     sentence = "Mayer said Tuesday at the Vox Media's Code Media conference in Hollywood."
     assert short_answer(sentence, info, "code media conference.") == "Code Media conference"
     assert short_answer(sentence, info, "the Recode event") == ""  # not in the quote
-    assert short_answer("Syrian refugees fled.", info, "Syria") == ""  # whole words only
     assert short_answer(sentence, info, "Mayer said Tuesday at the Vox Media's Code Media conference in") == ""
+    assert short_answer("Syrian refugees fled.", info, "Syria") == ""  # whole words only
+    # a figure keeps what the sentence says just before and after it
+    assert short_answer("Pricing will start at 71,350 euro ($78,770).", info, "78,770") == "$78,770"
+    assert short_answer("Your paycheck cashed, up to two days early.", info, "two days") == "up to two days"
+    assert short_answer("Installations reached around 8.69 GW last year.", info, "8.69") == "around 8.69 GW"
+
+
+def test_a_sum_converted_in_brackets_is_the_same_sum():
+    sentence = "Alibaba is set to raise up to $12.9bn (£10bn) from its listing, 2.8 per cent below its New York close."
+    assert short_answer(sentence, analyze("How much could Alibaba raise from its listing?")) == "up to $12.9bn"
