@@ -105,9 +105,10 @@ def test_query_engine_answer_and_refusal(sample_assistant):
     assert isinstance(engine, BaseQueryEngine)
     answer = engine.query(EXAMPLE_QUESTION)
     assert answer.metadata["refused"] is False and answer.source_nodes[0].node.text == EXAMPLE_QUOTE
+    assert answer.metadata["short"] == "more than 120,000"
     assert answer.source_nodes[0].node.ref_doc_id == sample_assistant.articles()[0].id
     refusal = engine.query(UNANSWERABLE)
-    assert refusal.metadata["refused"] is True and refusal.source_nodes == []
+    assert refusal.metadata["refused"] is True and refusal.source_nodes == [] and refusal.metadata["short"] is None
     assert str(refusal).startswith("The articles don't say")
 
 
