@@ -5,7 +5,7 @@ the output matrix, the Q6_K tensors) it uses in place from the mapped file. Read
 copy of everything (1.2 GB for the Qwen judge); mapped, it also keeps every page the repacking read (1.8 GB). With
 ``madvise(MADV_DONTNEED)`` on the mapping every 50 ms during the load, the pages read for repacking leave the
 process as soon as they are copied; those used in place come back when a question touches them, and of the token
-table only the rows of tokens that occur. Measured for the Qwen GGUF: 1.08 GB peak and 1.04 GB after a question,
+table only the rows of tokens that occur. Measured for the Qwen GGUF: 1.1 GB peak and 1.05 GB after a question,
 against 1.20 and 1.16 GB read the usual way; 0.4 GB of it file pages, shared by every process that maps the file
 and reclaimable by the kernel. Load time and speed are the same (``benchmarks/RESULTS.md``, "Short answers; the judge's memory").
 

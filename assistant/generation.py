@@ -164,7 +164,7 @@ _GGML_LOG_ERROR = 4
 def load_llama(model_path: Path, n_ctx: int, threads: int):
     """A llama.cpp model, memory-mapped with the pages its load reads handed back as it goes (``_pages``): on CPU
     llama.cpp repacks most Q4_K weights into its own buffers, and a plainly mapped file would stay resident beside
-    them. Measured for the 1.1 GB Qwen GGUF: 1.08 GB peak mapped this way, 1.20 GB read into memory, 1.8 GB
+    them. Measured for the 1.1 GB Qwen GGUF: 1.1 GB peak mapped this way, 1.2 GB read into memory, 1.8 GB
     plainly mapped, with the same load time and speed. Where pages cannot be handed back (not Linux), the file is
     read into memory."""
     from llama_cpp import Llama

@@ -201,7 +201,7 @@ def test_a_copied_list_bullet_is_not_part_of_the_answer(make_assistant):
 def test_llama_models_are_mapped_only_where_their_pages_are_handed_back(monkeypatch, tmp_path):
     """A plainly mapped GGUF stays resident beside llama.cpp's repacked weights (1.8 GB RSS for the 1.1 GB Qwen
     file): every llama.cpp model (judge and generator) is mapped while its pages are handed back during the load
-    (1.08 GB), or, where that cannot be done, read into memory (1.2 GB)."""
+    (1.1 GB), or, where that cannot be done, read into memory (1.2 GB)."""
     import sys
     import types
 
