@@ -9,7 +9,9 @@ table only the rows of tokens that occur. Measured for the Qwen GGUF: 1.1 GB pea
 against 1.20 and 1.16 GB read the usual way; 0.4 GB of it file pages, shared by every process that maps the file
 and reclaimable by the kernel. Load time and speed are the same (``benchmarks/RESULTS.md``, "Short answers; the judge's memory").
 
-The mapping is read-only (PROT_READ): dropping its pages loses nothing, a later access reads them again.
+The mapping is read-only (PROT_READ): dropping its pages loses nothing, a later access reads them again. The
+assembled model is only ever replaced by renaming a complete, verified file over it (``generation.qwen_path``), so
+a process that maps the old one keeps reading the old one.
 """
 
 from __future__ import annotations
