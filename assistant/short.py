@@ -68,12 +68,26 @@ def _verbatim(sentence: str, words_: str) -> str:
     # whole words: "Syria" is not in "Syrian refugees"
     m = re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", sentence, re.IGNORECASE) if wanted else None
     if not m:
+        m = _loosely(sentence, wanted)
+    if not m:
         return ""
     # a figure with what the sentence says just before it: "$78,770" for "78,770", "up to two days" for "two days"
     figure = re.match(r"\d|" + _SPELLED, m.group(), re.IGNORECASE)
     before = _LEAD.search(sentence[: m.start()]) if figure else None
     after = _TAIL.match(sentence, m.end()) if figure and m.group()[-1].isdigit() else None
     return sentence[before.start() if before else m.start() : after.end() if after else m.end()]
+
+
+def _loosely(sentence: str, wanted: str) -> re.Match | None:
+    """The judge's words written a little differently in the sentence: other spaces, hyphens and apostrophes
+    ("£71.6million" for "£71.6 million", "55-year old" for "55-year-old", "Takin’ It" for "Takin' It"), a singular
+    ("180-day" for "180 days"), "and" in a list ("Lebanon and Jordan" for "Lebanon, Jordan")."""
+    tokens = re.findall(r"\w+", wanted)
+    if not tokens:
+        return None
+    parts = [re.escape(t[:-1]) + "s?" if len(t) > 3 and t.lower().endswith("s") else re.escape(t) for t in tokens]
+    pattern = r"(?:\W+(?:and|or)\W+|\W*)".join(parts)
+    return re.search(rf"(?<!\w){pattern}(?!\w)", sentence, re.IGNORECASE)
 
 
 def _given(text: str, info: QueryInfo) -> bool:

@@ -71,6 +71,17 @@ def test_the_judges_words_are_taken_as_the_quote_writes_them_and_only_if_short()
     assert short_answer("Installations reached around 8.69 GW last year.", info, "8.69") == "around 8.69 GW"
 
 
+@pytest.mark.parametrize("words, sentence, short", [
+    ("£71.6 million", "Chelsea have paid the £71.6million fee this morning.", "£71.6million"),
+    ("55-year-old", "A 55-year old man had contracted bubonic plague.", "55-year old"),
+    ("180 days", "The crew would sleep through much of the 180-day cruise to Mars.", "180-day"),
+    ("Lebanon, Jordan", "Thousands more had crossed into Lebanon and Jordan.", "Lebanon and Jordan"),
+    ("Takin' It to the Streets", "McDonald performed “Takin’ It to the Streets.”", "Takin’ It to the Streets"),
+])
+def test_the_judges_words_written_a_little_differently_are_found_as_the_quote_writes_them(words, sentence, short):
+    assert short_answer(sentence, analyze("What was it?"), words) == short
+
+
 def test_a_sum_converted_in_brackets_is_the_same_sum():
     sentence = "Alibaba is set to raise up to $12.9bn (£10bn) from its listing, 2.8 per cent below its New York close."
     assert short_answer(sentence, analyze("How much could Alibaba raise from its listing?")) == "up to $12.9bn"
