@@ -36,6 +36,8 @@ _SPELLED = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|a|an|half|a few
 _LEAD = re.compile(rf"(?:\b{_QUALIFIER}\s+)?(?:{_CURRENCY}\s?)?$|(?:\b{_QUALIFIER}\s+)$", re.IGNORECASE)
 _TAIL = re.compile(rf"(?:\s?{_SCALE}\b)?(?:\s?(?:%|percent\b|per cent\b)|\s{_MONEY_WORD}\b|[\s-](?:{_UNIT})\b)?",
                    re.IGNORECASE)
+_SAID = r"(?:said|says|told|added|tweeted|wrote|testified|explained)\b"
+_ASKS_SPEAKER = re.compile(rf"\b(?:who|which\b.{{0,60}}?)\s+(?:[a-z]+\s+)?{_SAID}", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
 _YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
@@ -131,6 +133,12 @@ def _one_figure(sentence: str, info: QueryInfo) -> str:
 
 def _one_name(sentence: str, info: QueryInfo) -> str:
     asked = name_words(info.text)
+    if info.kind == "person" and _ASKS_SPEAKER.search(info.text):
+        # "which Thunder player said ...?": the one name the sentence attributes words to ("..., Schröder said")
+        speakers = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
+                    and re.search(rf"{re.escape(n)},?\s+{_SAID}|{_SAID}\s+{re.escape(n)}\b", sentence)]
+        if len(set(speakers)) == 1:
+            return speakers[0]
     # a possessive ("President Bashar al Assad's troops") names someone else's thing
     found = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
              and not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]

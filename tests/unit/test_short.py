@@ -26,6 +26,9 @@ UNHCR = ("The UN High Commissioner for Refugees said that thousands more had cro
      "February 2020"),
     ("Who is the attorney for Patrick Carlineo?",
      "Carlineo's attorney, Sonya Zoghlin, said Carlineo never intended to harm Omar.", "Sonya Zoghlin"),
+    # who said it: the one name the sentence attributes the words to, one word or more
+    ("Which Thunder player said LeBron James is the best of all time?",
+     "“That’s why (James) is considered probably the best of all time,” Schröder said.", "Schröder"),
     ("In which province did the helicopter crash?",
      "The Taliban said the helicopter crashed in Logar province south of the capital.", "Logar"),
 ])
