@@ -23,19 +23,18 @@ _CURRENCY = r"(?:US\$|[$€£¥₹]|Rs\.?|INR)"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k|lakh|crore)"
 _MONEY_WORD = r"(?:dollars?|euros?|pounds?|yuan|yen|rupees?)"
 _UNIT = "|".join([*_UNITS.values(), r"gigawatts?|gw|gigabytes?|gb|terabytes?|tb|megabytes?|mb|carats?"])
-_FIGURE = re.compile(
-    rf"(?:\b{_QUALIFIER}\s+)?(?:{_CURRENCY}\s?)?(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\d,]*\.\d)"
-    rf"(?:\s?{_SCALE}\b)?(?:\s?(?:%|percent\b|per cent\b)|\s{_MONEY_WORD}\b|[\s-](?:{_UNIT})\b)?",
-    re.IGNORECASE)
+# what may stand before and after the digits of a figure: "up to $12.9bn", "more than 120,000", "3.8 percent"
+_HEAD = rf"(?:\b{_QUALIFIER}\s+)?(?:{_CURRENCY}\s?)?"
+_SUFFIX = rf"(?:\s?{_SCALE}\b)?(?:\s?(?:%|percent\b|per cent\b)|\s{_MONEY_WORD}\b|[\s-](?:{_UNIT})\b)?"
+_FIGURE = re.compile(rf"{_HEAD}(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\d,]*\.\d){_SUFFIX}", re.IGNORECASE)
 _MONEY = re.compile(rf"{_CURRENCY}|\b{_SCALE}\b|\b{_MONEY_WORD}\b", re.IGNORECASE)
 _SHARE = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
 _ASKS_WHERE = re.compile(r"^\s*where\b|\b(?:in|at|from|near|into) (?:which|what)\b", re.IGNORECASE)
 _AT = r"\b(?:in|at|near|from|into|outside|inside)\s+(?:the\s+)?"
 _SPELLED = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|a|an|half|a few|several|dozens?)\b"
-_LEAD = re.compile(rf"(?:\b{_QUALIFIER}\s+)?(?:{_CURRENCY}\s?)?$|(?:\b{_QUALIFIER}\s+)$", re.IGNORECASE)
-_TAIL = re.compile(rf"(?:\s?{_SCALE}\b)?(?:\s?(?:%|percent\b|per cent\b)|\s{_MONEY_WORD}\b|[\s-](?:{_UNIT})\b)?",
-                   re.IGNORECASE)
+_LEAD = re.compile(rf"{_HEAD}$", re.IGNORECASE)  # what stands before a judge's figure
+_TAIL = re.compile(_SUFFIX, re.IGNORECASE)  # and after it
 _SAID = r"(?:said|says|told|added|tweeted|wrote|testified|explained)\b"
 _ASKS_SPEAKER = re.compile(rf"\b(?:who|which\b.{{0,60}}?)\s+(?:[a-z]+\s+)?{_SAID}", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -133,15 +132,15 @@ def _one_figure(sentence: str, info: QueryInfo) -> str:
 
 def _one_name(sentence: str, info: QueryInfo) -> str:
     asked = name_words(info.text)
+    # names the question does not give; a possessive ("President Bashar al Assad's troops") names someone else's
+    # thing
+    new = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)]
     if info.kind == "person" and _ASKS_SPEAKER.search(info.text):
         # "which Thunder player said ...?": the one name the sentence attributes words to ("..., Schröder said")
-        speakers = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
-                    and re.search(rf"{re.escape(n)},?\s+{_SAID}|{_SAID}\s+{re.escape(n)}\b", sentence)]
+        speakers = [n for n in new if re.search(rf"{re.escape(n)},?\s+{_SAID}|{_SAID}\s+{re.escape(n)}\b", sentence)]
         if len(set(speakers)) == 1:
             return speakers[0]
-    # a possessive ("President Bashar al Assad's troops") names someone else's thing
-    found = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
-             and not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]
+    found = [n for n in new if not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]
     # a person's name has two words at least: "Rebels" or "Turkey" is no person
     if info.kind == "person":
         found = [n for n in found if len(n.split()) >= 2]
