@@ -29,6 +29,9 @@ UNHCR = ("The UN High Commissioner for Refugees said that thousands more had cro
     # who said it: the one name the sentence attributes the words to, one word or more
     ("Which Thunder player said LeBron James is the best of all time?",
      "“That’s why (James) is considered probably the best of all time,” Schröder said.", "Schröder"),
+    # a day after "said" is no second speaker
+    ("Which Thunder player said LeBron James is the best of all time?",
+     "“He is the best of all time,” Schröder said Tuesday.", "Schröder"),
     ("In which province did the helicopter crash?",
      "The Taliban said the helicopter crashed in Logar province south of the capital.", "Logar"),
 ])
