@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from ._memory import release_free_memory
 from .chunking import chunk_article
 from .errors import AmbiguousIdError, ArticleNotFoundError, IndexNotWritableError, IngestError
 from .ingest import FileItem, discover, document_from_record, load_articles, to_article
 from .keyword import KeywordIndex
 from .models import Article, ArticleInfo, Chunk, FileResult, IngestReport, RawDocument
-from .news import NEAR_COPY_SIMILARITY, NEAR_DUPLICATE_THRESHOLD, NearDuplicates, minhash
+from .news import NEAR_COPY_NEIGHBOURS, NEAR_COPY_SIMILARITY, NEAR_DUPLICATE_THRESHOLD, NearDuplicates, minhash
 from .sentence_vectors import Stored, chunk_vector, encode_chunks, pack
-from .store import ChromaStore, article_vectors, newest_first, read_only_message, remove_tree, reset_index
+from .store import ChromaStore, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -158,14 +159,24 @@ class Index:
         self.keyword.commit_write()
         if added or deleted:
             self._update_catalogue(added, deleted)
+        if added:  # the embedder's freed batch buffers stay in the heap otherwise (see _memory)
+            release_free_memory()
 
-    def assign_groups(self, articles: Sequence[Article], centroids: np.ndarray, batch: NearDuplicates) -> None:
+    def assign_groups(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
+                      batch: NearDuplicates) -> None:
         """Set each new article's near-duplicate group: syndicated copies join the first one's group, others get
-        their own id. Candidates are the articles of this batch (MinHash LSH) and the stored articles whose vector
-        is closest (one Chroma query for all); only the texts of close ones are read and compared, so the cost does
-        not grow with the index."""
-        close = self.store.similar_articles(centroids, k=5, min_similarity=NEAR_COPY_SIMILARITY)
+        their own id. Candidates are the articles of this batch (MinHash LSH) and the stored articles with a chunk
+        closest to the new article's first, middle or last chunk (``vectors``: all chunks, in order; one Chroma
+        query for all); only the texts of close ones are read and compared, so the cost does not grow with the
+        index."""
+        probes, offset = [], 0
+        for _, chunks in items:
+            n = len(chunks)
+            probes.append([vectors[offset + i] for i in sorted({0, n // 2, n - 1})] if n else [])
+            offset += n
+        close = self.store.near_copies(probes, k=NEAR_COPY_NEIGHBOURS, min_similarity=NEAR_COPY_SIMILARITY)
         stored = self.store.get_articles([i for found in close for i, _ in found])
+        articles = [a for a, _ in items]
         for article, found in zip(articles, close):
             signature = minhash(article.text)
             group = batch.group_for(signature)
@@ -427,9 +438,8 @@ class _Batch:
         store, items = self.index.store, batch.items
         vectors, stored = batch.vectors.result()
         by_path = store.ids_for_paths([a.path for a, _ in items if a.path])
-        centroids = article_vectors(items, vectors)
-        self.index.assign_groups([a for a, _ in items], centroids, self.near)
-        store.add_articles(items, vectors, centroids)
+        self.index.assign_groups(items, vectors, self.near)
+        store.add_articles(items, vectors)
         replaced: list[str] = []
         for article, chunks in items:
             old = [i for i in by_path.get(article.path or "", []) if i != article.id]

@@ -118,8 +118,10 @@ def as_of(published: date | None, source: str | None) -> str:
 
 NUM_PERM = 64
 NEAR_DUPLICATE_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles above which two articles are one story
-# near-copies have nearly the same article vector: stored articles below this cosine are not compared at all
+# near-copies share nearly the same chunks: a stored article is compared only when one of its chunks is at least
+# this close (cosine) to the new article's first, middle or last chunk, among the NEAR_COPY_NEIGHBOURS closest
 NEAR_COPY_SIMILARITY = 0.8
+NEAR_COPY_NEIGHBOURS = 5
 
 
 @lru_cache(maxsize=1)

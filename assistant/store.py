@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from ._memory import release_free_memory
 from .errors import (
     ArticleNotFoundError,
     ConfigError,
@@ -34,6 +35,12 @@ _PAGE = 2000
 # index over every document (0.5-1.5 ms per chunk at ingest, and disk space), which nothing here searches: keyword
 # search is the assistant's own BM25. Indexes written before keep their chunk text as documents; both are read.
 _TEXT = "text"
+# An article record's Chroma vector is a one-number placeholder (Chroma needs one per record): nothing searches
+# articles by vector (near-copies are found through their chunks' vectors). A full vector per article cost its own
+# HNSW index, which Chroma loads into every process that reads one article (~35 MB at 24k articles), and most of the
+# time of writing an article record. Indexes written before keep their article vectors (still written, never read).
+_ARTICLE_VECTORS = "article_vectors"
+_PLACEHOLDER = [1.0]
 
 
 @dataclass
@@ -195,12 +202,16 @@ class ChromaStore:
         self.model_id = model_id
         self.dim = dim
         self._client, self.read_only = _open_client(self.index_dir, chroma_url)
+        self._read: set[str] = set()  # collections read once in this process (see _first_read)
         stamp = {"embed_model": model_id, "embed_dim": dim, "schema": SCHEMA_VERSION}
         self._stamp = stamp
         self._articles_name = f"{prefix}_articles"
         try:
             self.chunks = self._collection(f"{prefix}_chunks", stamp)
-            self.articles = self._collection(self._articles_name, stamp)
+            self.articles = self._collection(self._articles_name, {**stamp, _ARTICLE_VECTORS: "none"})
+            # an index written before this placeholder keeps its article vectors
+            self._centroids = (self.articles.metadata or {}).get(_ARTICLE_VECTORS) != "none"
+            self._articles_stamp = stamp if self._centroids else {**stamp, _ARTICLE_VECTORS: "none"}
             self._max_batch = self._client.get_max_batch_size()
         except EmbedderMismatchError:
             raise
@@ -247,7 +258,7 @@ class ChromaStore:
         token = uuid.uuid4().hex
         small = len(added) + len(deleted) <= MAX_LOGGED
         change = json.dumps({"added": list(added), "deleted": list(deleted)}) if small else ""
-        self.articles.modify(metadata={**self._stamp, "generation": token, "previous": previous, "change": change})
+        self.articles.modify(metadata={**self._articles_stamp, "generation": token, "previous": previous, "change": change})
         return token
 
     def chunks_of(self, article_ids: Sequence[str]) -> list[ChunkHit]:
@@ -258,17 +269,13 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ writes
 
-    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray,
-                     centroids: np.ndarray | None = None) -> None:
+    def add_articles(self, items: Sequence[tuple[Article, Sequence[Chunk]]], vectors: np.ndarray) -> None:
         """Store many articles: all chunks first, then the article records (the commit markers).
 
-        ``vectors`` holds the chunk vectors of all items, in order; ``centroids`` the articles' vectors
-        (``article_vectors``, computed here when not given).
-        """
-        if centroids is None:
-            centroids = article_vectors(items, vectors)
+        ``vectors`` holds the chunk vectors of all items, in order."""
+        centroids = article_vectors(items, vectors) if self._centroids else None
         ids, metas = [], []
-        records: list[tuple[Article, np.ndarray, int]] = []
+        records: list[tuple[Article, list[float], int]] = []
         for article, chunks in items:
             base = {
                 "article_id": article.id,
@@ -282,7 +289,8 @@ class ChromaStore:
             for c in chunks:
                 ids.append(c.id)
                 metas.append({**base, _TEXT: c.text, "start": c.start, "end": c.end, "index": c.index})
-            records.append((article, centroids[len(records)], len(chunks)))
+            vector = centroids[len(records)].tolist() if centroids is not None else _PLACEHOLDER
+            records.append((article, vector, len(chunks)))
         for lo in range(0, len(ids), self._max_batch):
             hi = lo + self._max_batch
             self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi].tolist(), metadatas=metas[lo:hi])
@@ -290,7 +298,7 @@ class ChromaStore:
             part = records[lo : lo + self._max_batch]
             self.articles.upsert(
                 ids=[a.id for a, _, _ in part],
-                embeddings=[v.tolist() for _, v, _ in part],
+                embeddings=[v for _, v, _ in part],
                 documents=[a.text for a, _, _ in part],
                 metadatas=[self._article_meta(a, n) for a, _, n in part],
             )
@@ -374,6 +382,7 @@ class ChromaStore:
         if not article_ids:
             return {}
         got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["documents", "metadatas"])
+        self._first_read(self.articles)
         out = {}
         for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
             info = self._info(i, meta)
@@ -387,20 +396,40 @@ class ChromaStore:
         res = self.chunks.query(
             query_embeddings=[vector.tolist()], n_results=k, where=where, include=["documents", "metadatas", "distances"]
         )
+        self._first_read(self.chunks)
         return [
             ChunkHit(self._chunk(i, doc, meta), 1.0 - float(dist), meta)
             for i, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
 
-    def similar_articles(self, vectors: np.ndarray, k: int, min_similarity: float) -> list[list[tuple[str, str]]]:
-        """For each vector: (id, group) of the stored articles closest to it, at least this similar (one query)."""
-        if not len(vectors):
-            return []
-        res = self.articles.query(query_embeddings=np.asarray(vectors).tolist(), n_results=k,
-                                  include=["metadatas", "distances"])
-        return [[(i, str((m or {}).get("group") or i)) for i, m, dist in zip(ids, metas, dists)
-                 if 1.0 - float(dist) >= min_similarity]
-                for ids, metas, dists in zip(res["ids"], res["metadatas"], res["distances"])]
+    def _first_read(self, collection) -> None:
+        """After a collection's first read in this process: Chroma has just loaded its vector index, and the
+        buffers it read the files with, freed, stay in the heap (~100 MB at 100k chunks); hand them back."""
+        if collection.name not in self._read:
+            self._read.add(collection.name)
+            release_free_memory()
+
+    def near_copies(self, probes: Sequence[Sequence[np.ndarray]], k: int,
+                    min_similarity: float) -> list[list[tuple[str, str]]]:
+        """For each new article, given as a few of its chunks' vectors: (id, group) of the stored articles with a
+        chunk at least this similar to one of them, closest first (one Chroma query for all)."""
+        flat = [v for vectors in probes for v in vectors]
+        if not flat or not self.chunks.count():
+            return [[] for _ in probes]
+        res = self.chunks.query(query_embeddings=np.asarray(flat).tolist(), n_results=k,
+                                include=["metadatas", "distances"])
+        out: list[list[tuple[str, str]]] = []
+        row = 0
+        for vectors in probes:
+            found: dict[str, tuple[float, str]] = {}
+            for metas, dists in zip(res["metadatas"][row : row + len(vectors)], res["distances"][row : row + len(vectors)]):
+                for meta, dist in zip(metas, dists):
+                    similarity, article_id = 1.0 - float(dist), str(meta["article_id"])
+                    if similarity >= min_similarity and similarity > found.get(article_id, (-1.0, ""))[0]:
+                        found[article_id] = (similarity, str(meta.get("group") or article_id))
+            row += len(vectors)
+            out.append([(i, g) for i, (_, g) in sorted(found.items(), key=lambda kv: -kv[1][0])])
+        return out
 
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
         by_id: dict[str, ChunkHit] = {}

@@ -146,6 +146,56 @@ def test_syndicated_copies_share_a_group_whether_ingested_together_or_later(make
     assert a.index.syndicated_by([articles[ledger.id]]) == {}
 
 
+LONG_STORY = " ".join(
+    f"In district {i}, engineers inspected {i * 4 + 3} bridges and found {i + 1} that needed new cables before "
+    f"winter." for i in range(40))
+
+
+def test_a_long_copy_with_a_new_lead_found_through_its_chunks_joins_the_stored_group(make_assistant, tmp_path):
+    a = make_assistant(index_dir=tmp_path / "ix")
+    a.add_documents([{"text": LONG_STORY, "title": "Bridge survey", "source": "Daily Ledger", "path": "a.txt"}])
+    a.add_documents([{"text": "Editor's note: this report first ran in the Daily Ledger. " + LONG_STORY,
+                      "title": "Bridge survey (wire)", "source": "Cedar Review", "path": "b.txt"},
+                     {"text": "The central bank raised interest rates by a quarter point on Tuesday.",
+                      "title": "Rates up", "source": "Daily Ledger", "path": "c.txt"}])
+    groups = {x.title: (x.group, x.n_chunks) for x in a.articles()}
+    assert groups["Bridge survey"][1] > 3  # several chunks, their boundaries shifted by the new lead
+    assert groups["Bridge survey (wire)"][0] == groups["Bridge survey"][0]
+    assert groups["Rates up"][0] != groups["Bridge survey"][0]
+
+
+def test_article_records_carry_a_placeholder_vector_not_a_full_one(assistant):
+    assistant.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"}])
+    got = assistant.index.store.articles.get(include=["embeddings"])
+    assert [len(v) for v in got["embeddings"]] == [1]
+    chunks = assistant.index.store.chunks.get(include=["embeddings"])
+    assert {len(v) for v in chunks["embeddings"]} == {assistant.embedder.dim}
+
+
+def test_an_index_written_with_article_vectors_keeps_them_and_still_groups_copies(make_assistant, tmp_path,
+                                                                                   fake_embedder):
+    import chromadb
+    from chromadb.config import Settings
+
+    from assistant.store import SCHEMA_VERSION
+
+    index = tmp_path / "ix"
+    old = chromadb.PersistentClient(path=str(index / "chroma"), settings=Settings(anonymized_telemetry=False))
+    stamp = {"embed_model": fake_embedder.model_id, "embed_dim": fake_embedder.dim, "schema": SCHEMA_VERSION}
+    for name in ("news_chunks", "news_articles"):  # as versions before the placeholder made them
+        old.get_or_create_collection(name, metadata=stamp, embedding_function=None,
+                                     configuration={"hnsw": {"space": "cosine"}})
+    del old
+    a = make_assistant(index_dir=index)
+    a.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"}])
+    a.add_documents([{"text": STORY + " Officials thanked residents.", "title": "Copy", "source": "Cedar Review"}])
+    got = a.index.store.articles.get(include=["embeddings"])
+    assert {len(v) for v in got["embeddings"]} == {fake_embedder.dim}
+    assert len({x.group for x in a.articles()}) == 1
+    answer = a.ask("How many steel cables did engineers replace?")
+    assert not answer.refused and "212" in answer.text
+
+
 def test_a_keyword_file_from_before_the_groups_table_is_filled_from_the_records_on_open(make_assistant, tmp_path):
     a = make_assistant(index_dir=tmp_path / "ix")
     a.add_documents([{"text": STORY, "title": "Bridge reopens", "source": "Daily Ledger"},
