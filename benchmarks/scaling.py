@@ -63,18 +63,29 @@ def embed_speed(embedder, texts: list[str]) -> dict[str, float]:
     return {"1_core": one, "2_core": two}
 
 
-def rss_subprocess(index: Path, questions: list[str], judge: bool = False) -> float:
+def rss_subprocess(index: Path, questions: list[str], judge: bool = False, upload: Path | None = None) -> float:
     """Peak RSS (MB) of a fresh process that opens the index and answers the questions; with ``judge`` the LLM
-    judge is on (the default setting) and loaded before the first question."""
+    judge is on (the default setting) and loaded before the first question. With ``upload``, the process is the
+    web app: Gradio's chat built and listening (app.py's ``prepare`` and ``build_app``), that file ingested as an
+    upload would be, then the questions."""
     # VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss, the high-water mark starts afresh
-    code = ("import sys; from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "
-            "a.judge and a.judge.wait(600); [a.ask(q) for q in sys.argv[2:]]; "
-            "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    peak = "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)"
+    if upload is None:
+        code = ("import sys; from assistant import Assistant; a = Assistant(index_dir=sys.argv[1]); "
+                "a.judge and a.judge.wait(600); [a.ask(q) for q in sys.argv[2:]]; " + peak)
+    else:
+        code = ("import socket, sys; from assistant.config import offline_environment; offline_environment(); "
+                "from assistant.config import Settings; from assistant.ui import build_app, prepare; "
+                "a = prepare(Settings(index_dir=sys.argv[1])); s = socket.socket(); s.bind(('127.0.0.1', 0)); "
+                "port = s.getsockname()[1]; s.close(); "
+                "build_app(a).queue().launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, "
+                "quiet=True); a.judge and a.judge.wait(600); a.ingest([sys.argv[2]]); "
+                "[a.ask(q) for q in sys.argv[3:]]; " + peak)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     if judge:  # one assembled copy of the model for every index measured
         env.update(ASSISTANT_JUDGE="auto", ASSISTANT_MODELS_DIR=str(ROOT / "benchmarks" / "out" / "models"))
-    out = subprocess.run([sys.executable, "-c", code, str(index), *questions], capture_output=True, text=True,
-                         cwd=ROOT, env=env)
+    args = [str(index), *([str(upload)] if upload else []), *questions]
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, env=env)
     return float(out.stdout.split()[-1]) if out.returncode == 0 and out.stdout.split() else float("nan")
 
 
@@ -101,6 +112,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     one = work / "one-more-article.txt"
     one.write_text("Title: One more dispatch from Qaryatayn\nPublished: 2012-11-20\n\n" + " ".join(rng.sample(pool, 30)))
+    upload = work / "uploaded-article.txt"  # what a user uploads to the app whose memory is measured
+    upload.write_text("Title: A dispatch uploaded from Tartus\nPublished: 2012-11-21\n\n" + " ".join(rng.sample(pool, 30)))
     rows = []
     for size in SIZES:
         index = work / f"index-{size}"
@@ -174,6 +187,7 @@ def main() -> None:
             "add_one_s": add_s, "delete_one_s": delete_s, "disk_mb": folder_mb(index), "answered": answered,
             "rss_mb": rss_subprocess(index, questions[10:30]),
             "rss_judge_mb": rss_subprocess(index, questions[10:30], judge=True),
+            "rss_app_mb": rss_subprocess(index, questions[10:30], judge=True, upload=upload),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -189,19 +203,21 @@ def main() -> None:
         "(embedding included); delete one = `delete` of it; both update Chroma and the keyword index in place. Open = "
         "`Assistant(...)` on the index in the same process (model already loaded). RSS: a fresh process that opens "
         "the index and answers 20 questions, with the LLM judge off and on (the default: the judge model loaded, "
-        "its 1.1 GB file memory-mapped with the pages its load reads handed back, `assistant/_pages.py`). "
+        "its 1.1 GB file memory-mapped with the pages its load reads handed back, `assistant/_pages.py`); app: the "
+        "web app's process (Gradio's chat built and listening), judge on, one article uploaded, then the 20 "
+        "questions. "
         "Embedding speed on ~900-character chunks: "
         f"{speed['1_core']:.1f} chunks/s on 1 core, {speed['2_core']:.1f} chunks/s on 2 cores.",
         "",
         "| chunks | articles | write to Chroma | keyword build (from scratch) | open index | ask p50 / p95 | "
-        "dense query p50 | keyword query p50 | add one | delete one | RSS judge off / on | disk |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "dense query p50 | keyword query p50 | add one | delete one | RSS judge off / on | RSS app | disk |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(f"| {r['chunks']:,} | {r['articles']:,} | {r['store_write_s']:.1f} s | {r['keyword_build_s']:.1f} s | "
                      f"{r['open_s']:.2f} s | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms | {r['dense_p50_ms']:.1f} ms | "
                      f"{r['bm25_p50_ms']:.1f} ms | {r['add_one_s']:.2f} s | {r['delete_one_s']:.2f} s | "
-                     f"{r['rss_mb']:.0f} / {r['rss_judge_mb']:.0f} MB | {r['disk_mb']:.0f} MB |")
+                     f"{r['rss_mb']:.0f} / {r['rss_judge_mb']:.0f} MB | {r['rss_app_mb']:.0f} MB | {r['disk_mb']:.0f} MB |")
     lines += [
         "",
         "The synthetic questions' words (20 towns, 12 subjects, 6 verbs) are each in more than 20% of the chunks, so "
