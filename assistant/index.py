@@ -13,9 +13,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from ._memory import release_free_memory
 from .chunking import chunk_article
@@ -28,8 +27,6 @@ from .sentence_vectors import Stored, chunk_vector, encode_chunks, pack
 from .store import ChromaStore, newest_first, read_only_message, remove_tree, reset_index
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     import numpy as np
 
     from .config import Settings
@@ -206,12 +203,12 @@ class Index:
         tracker = _ChunkProgress(progress, items, self.settings.chunk_size) if progress else None
         with self.lock:
             self._before_write()
-            with _Batch(self, progress=tracker) as batch:
-                for item in items:
-                    if tracker:
-                        tracker.reading(item)
-                    self._ingest_item(item, max_bytes, batch, report)
-                batch.finish(report)
+            batch = _Batch(self, progress=tracker)
+            for item in items:
+                if tracker:
+                    tracker.reading(item)
+                self._ingest_item(item, max_bytes, batch, report)
+            batch.flush(report)
             if tracker:
                 tracker.finished()
             self._after_write(*batch.changes)
@@ -247,21 +244,21 @@ class Index:
         started = time.perf_counter()
         with self.lock:
             self._before_write()
-            with _Batch(self) as batch:
-                for i, doc in enumerate(documents):
-                    has_path = isinstance(doc, RawDocument) or (isinstance(doc, Mapping) and bool(doc.get("path")))
-                    try:  # each bad record is reported with its reason; the good ones are kept
-                        if not isinstance(doc, RawDocument):
-                            doc = document_from_record(doc, i)
-                        article = to_article(doc)
-                    except IngestError as exc:
-                        where = doc.source_key if isinstance(doc, RawDocument) else f"<memory>#{i}"
-                        report.record(FileResult(path=where, status="failed", reason=str(exc)))
-                        continue
-                    if not has_path:  # no source to replace: a record without a path never updates another
-                        article.path = None
-                    batch.add(article, report)
-                batch.finish(report)
+            batch = _Batch(self)
+            for i, doc in enumerate(documents):
+                has_path = isinstance(doc, RawDocument) or (isinstance(doc, Mapping) and bool(doc.get("path")))
+                try:  # each bad record is reported with its reason; the good ones are kept
+                    if not isinstance(doc, RawDocument):
+                        doc = document_from_record(doc, i)
+                    article = to_article(doc)
+                except IngestError as exc:
+                    where = doc.source_key if isinstance(doc, RawDocument) else f"<memory>#{i}"
+                    report.record(FileResult(path=where, status="failed", reason=str(exc)))
+                    continue
+                if not has_path:  # no source to replace: a record without a path never updates another
+                    article.path = None
+                batch.add(article, report)
+            batch.flush(report)
             self._after_write(*batch.changes)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
@@ -339,22 +336,13 @@ class Index:
                 "embed_model": self.embedder.model_id, "keyword_chunks": self.keyword.n_docs}
 
 
-@dataclass
-class _Embedding:
-    """A batch handed to the embedding worker: its articles and chunks, and the future of their vectors."""
-
-    items: list[tuple[Article, list[Chunk]]]
-    vectors: Future[tuple[np.ndarray, list[Stored]]]
-
-
 class _Batch:
     """Articles waiting to be stored: one encode call and a few Chroma calls per batch, not per file.
 
-    Batches are embedded in one worker thread while this thread reads the next files and stores the batch
-    before: the model's two compute threads leave part of the cores idle, and the reading, cleaning and Chroma
-    writes fill it (ONNX Runtime releases the GIL while it runs). Only the encoding moves: every read of and write
-    to Chroma and the keyword index stays on the calling thread, in the same order as before, so a kill loses at
-    most the batches not stored yet, as it always did."""
+    Embedding a batch in a second thread while this one reads the next files and stores the batch before was
+    tried (2026-12-07): ONNX Runtime's two compute threads keep both cores busy, and neither RGB's 674 passages nor
+    60 real HTML pages ingested faster beyond this machine's run-to-run noise (~10%), so batches stay in order,
+    one after the other."""
 
     def __init__(self, index: Index, target_chunks: int = 256, progress: _ChunkProgress | None = None):
         self.index = index
@@ -366,8 +354,6 @@ class _Batch:
         self.n_chars = 0
         self.changes: tuple[list[str], list[str]] = ([], [])  # article ids added, deleted (replaced)
         self.near = NearDuplicates()  # the articles of this batch, for copies within it
-        self._worker: ThreadPoolExecutor | None = None
-        self._embedding: _Embedding | None = None  # the batch the worker is embedding, stored at the next flush
 
     def add(self, article: Article, report: IngestReport) -> None:
         if article.id in self.seen:
@@ -387,36 +373,13 @@ class _Batch:
                                  title=article.title, reason="already indexed (same text)"))
 
     def flush(self, report: IngestReport) -> None:
-        """Start embedding the pending articles, then store the batch before them (waiting for its vectors)."""
-        started = self._start(report) if self.pending else None
-        before, self._embedding = self._embedding, started
-        if before is not None:
-            self._store(before, report)
-
-    def finish(self, report: IngestReport) -> None:
-        """Embed and store everything still pending."""
-        self.flush(report)
-        last, self._embedding = self._embedding, None
-        if last is not None:
-            self._store(last, report)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop the worker; after an error, a batch it was embedding is dropped, never stored."""
-        self._embedding = None
-        if self._worker is not None:
-            self._worker.shutdown(wait=True, cancel_futures=True)
-            self._worker = None
-
-    def _start(self, report: IngestReport) -> _Embedding | None:
-        """Chunk the pending articles not stored yet and hand their chunks to the worker."""
-        from concurrent.futures import ThreadPoolExecutor
-
+        """Chunk, embed and store the pending articles not stored yet."""
+        if not self.pending:
+            return
         s = self.index.settings
-        pending, self.pending, self.n_chars = self.pending, [], 0
-        existing = self.index.store.existing_ids([a.id for a in pending])
+        store, pending = self.index.store, self.pending
+        self.pending, self.n_chars = [], 0
+        existing = store.existing_ids([a.id for a in pending])
         items = []
         for article in pending:
             if article.id in existing:
@@ -426,18 +389,9 @@ class _Batch:
             article.n_chunks = len(chunks)
             items.append((article, chunks))
         if not items:
-            return None
-        chunks = [c for _, cs in items for c in cs]
-        if self.progress:
-            self.progress.chunked(len(chunks))
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
-        return _Embedding(items, self._worker.submit(self._embed, chunks))
-
-    def _store(self, batch: _Embedding, report: IngestReport) -> None:
-        store, items = self.index.store, batch.items
-        vectors, stored = batch.vectors.result()
+            return
         by_path = store.ids_for_paths([a.path for a, _ in items if a.path])
+        vectors, stored = self._embed([c for _, chunks in items for c in chunks])
         self.index.assign_groups(items, vectors, self.near)
         store.add_articles(items, vectors)
         replaced: list[str] = []
@@ -464,6 +418,8 @@ class _Batch:
         is their length-weighted mean; ``"encode"`` embeds the chunk texts as well."""
         import numpy as np
 
+        if self.progress:
+            self.progress.chunked(len(chunks))
         step = max(128, self.index.settings.embed_batch_size) if self.progress else max(len(chunks), 1)
         embedder = self.index.embedder
         parts, stored = [], []
@@ -498,7 +454,6 @@ class _ChunkProgress:
         self.pending_chars = 0  # article text read, not chunked yet
         self.current = 0  # bytes of the file being read, until it gives an article
         self.label = ""
-        self._lock = threading.Lock()  # the embedding worker reports chunks embedded while this thread reads files
 
     def total(self) -> int:
         known = self.done + self.queued + self.pending_chars / self.chunk_size
@@ -509,33 +464,28 @@ class _ChunkProgress:
         self.callback(self.done, self.total(), self.label)
 
     def reading(self, item: FileItem) -> None:
-        with self._lock:
-            self.current = _size(item)
-            self.label = item.path
-            self.report()
-            self.unread -= self.current
+        self.current = _size(item)
+        self.label = item.path
+        self.report()
+        self.unread -= self.current
 
     def pending(self, n_chars: int) -> None:
-        with self._lock:
-            self.pending_chars = n_chars
-            self.read += self.current
-            self.current = 0
+        self.pending_chars = n_chars
+        self.read += self.current
+        self.current = 0
 
     def chunked(self, n: int) -> None:
-        with self._lock:
-            self.queued += n
-            self.pending_chars = 0
+        self.queued += n
+        self.pending_chars = 0
 
     def embedded(self, n: int) -> None:
-        with self._lock:
-            self.queued -= n
-            self.done += n
-            self.report()
+        self.queued -= n
+        self.done += n
+        self.report()
 
     def finished(self) -> None:
-        with self._lock:
-            self.unread = self.queued = self.pending_chars = 0
-            self.callback(self.done, self.done, self.label)
+        self.unread = self.queued = self.pending_chars = 0
+        self.callback(self.done, self.done, self.label)
 
 
 def _size(item: FileItem) -> int:

@@ -1,9 +1,5 @@
-"""Ingest in several batches: each batch is embedded in a worker thread while the one before is stored.
-
-Every Chroma and keyword-index write stays on the calling thread, in order; an embedding error stops the ingest
-with the batches before it stored whole and nothing of the failed one."""
-
-import threading
+"""Ingest in several batches: every batch is stored whole, progress counts every chunk, and an embedding error
+stops the ingest with the batches before it stored whole and nothing of the failed one."""
 
 import pytest
 
@@ -12,16 +8,14 @@ from tests.conftest import FakeEmbedder
 
 
 class RecordingEmbedder(FakeEmbedder):
-    """The fake embedder, noting which thread embeds and failing from the ``fail_at``-th call on."""
+    """The fake embedder, counting its calls and failing from the ``fail_at``-th call on."""
 
     def __init__(self, fail_at: int | None = None):
         super().__init__()
-        self.threads: list[str] = []
         self.fail_at = fail_at
 
     def encode(self, texts):
-        self.threads.append(threading.current_thread().name)
-        if self.fail_at is not None and len(self.threads) >= self.fail_at:
+        if self.fail_at is not None and len(self.calls) + 1 >= self.fail_at:
             raise RuntimeError("the embedding model stopped")
         return super().encode(texts)
 
@@ -37,22 +31,20 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(index_module, "MAX_BATCH_ARTICLES", 10)
 
 
-def test_several_batches_are_embedded_off_thread_and_all_stored(make_assistant, small_batches):
+def test_several_batches_are_all_stored(make_assistant, small_batches):
     embedder = RecordingEmbedder()
     a = make_assistant(embedder=embedder)
     report = a.add_documents(documents(35))
     assert report.added == 35 and not report.failed
-    assert len(embedder.threads) == 4  # 10 + 10 + 10 + 5 articles
-    assert all(name.startswith("embed") for name in embedder.threads)  # the worker, not the calling thread
+    assert len(embedder.calls) == 4  # 10 + 10 + 10 + 5 articles
     assert a.index.store.count() == (35, 35)
     titles = {info.id: info.title for info in a.articles()}
     for i in (0, 17, 34):
         hits = a.search(f"Town{i} clinic patients", 3)
         assert hits and titles[hits[0].article_id] == f"Dispatch {i}"
-    assert not [t for t in threading.enumerate() if t.name.startswith("embed")]  # the worker stopped
 
 
-def test_progress_from_the_worker_counts_every_chunk_in_order(make_assistant, small_batches, tmp_path):
+def test_progress_over_several_batches_counts_every_chunk_in_order(make_assistant, small_batches, tmp_path):
     a = make_assistant(embedder=RecordingEmbedder())
     folder = tmp_path / "files"
     folder.mkdir()
@@ -74,7 +66,6 @@ def test_an_embedding_error_keeps_the_batches_before_whole_and_nothing_of_the_fa
     assert (articles, chunks) == (20, 20)  # batches 1 and 2 stored; batch 3 failed, batch 4 never started
     stored = {info.title for info in a.articles()}
     assert stored == {f"Dispatch {i}" for i in range(20)}
-    assert not [t for t in threading.enumerate() if t.name.startswith("embed")]
     # the index is usable and a second try stores the rest, nothing twice
     b = make_assistant(embedder=RecordingEmbedder())
     report = b.add_documents(documents(35))
