@@ -242,3 +242,37 @@ def test_named_in_looks_for_the_year_the_question_gave():
     # no year named: relative periods count from the reader's today, not the article's, so nothing to look for
     assert parse_time("Who sent the email this week?", TODAY).named_in("He sent the email on Monday.")
     assert parse_time("What happened after 2015?", TODAY).named_in("Nothing at all.")
+
+
+def shingled(words: list[str]) -> str:
+    return " ".join(words)
+
+
+def test_the_estimated_jaccard_is_close_to_the_true_one():
+    words = [f"w{i}" for i in range(400)]
+    a, b = words[:300], words[100:]  # 3-shingles: 298 and 298, 198 shared -> Jaccard 198 / 398
+    assert abs(minhash(shingled(a)).jaccard(minhash(shingled(b))) - 198 / 398) < 0.15
+    assert minhash(shingled(a)).jaccard(minhash(shingled(a))) == 1.0
+
+
+def test_a_candidate_below_the_threshold_joins_no_group():
+    words = [f"w{i}" for i in range(400)]
+    near = NearDuplicates()
+    near.add("first", minhash(shingled(words[:300])), "group-1")
+    assert near.group_for(minhash(shingled(words[100:]))) is None  # Jaccard ~0.5 < 0.6
+    assert near.group_for(minhash(shingled(words[20:300]))) == "group-1"  # ~0.93
+
+
+def test_grouping_copies_loads_neither_scipy_nor_scikit_learn():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; from assistant.news import NearDuplicates, minhash; n = NearDuplicates(); "
+            "n.add('a', minhash('one two three four five'), 'g'); assert n.group_for(minhash('one two three four five')) == 'g'; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'datasketch'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
