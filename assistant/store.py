@@ -404,7 +404,7 @@ class ChromaStore:
 
     def _first_read(self, collection) -> None:
         """After a collection's first read in this process: Chroma has just loaded its vector index, and the
-        buffers it read the files with, freed, stay in the heap (~100 MB at 100k chunks); hand them back."""
+        buffers it read the files with, freed, stay in the heap (~40 MB at 100k chunks); hand them back."""
         if collection.name not in self._read:
             self._read.add(collection.name)
             release_free_memory()

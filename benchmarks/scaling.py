@@ -80,13 +80,18 @@ def rss_subprocess(index: Path, questions: list[str], judge: bool = False, uploa
                 "port = s.getsockname()[1]; s.close(); "
                 "build_app(a).queue().launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, "
                 "quiet=True); a.judge and a.judge.wait(600); a.ingest([sys.argv[2]]); "
-                "[a.ask(q) for q in sys.argv[3:]]; " + peak)
+                "[a.ask(q) for q in sys.argv[3:]]; " + peak + "; sys.stdout.flush(); import os; os._exit(0)")
+        # os._exit: a process that ran Gradio's server next to the judge can crash in the interpreter's final
+        # garbage collection (SIGSEGV after the figure is printed, seen at 100k chunks); the figure is what counts
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     if judge:  # one assembled copy of the model for every index measured
         env.update(ASSISTANT_JUDGE="auto", ASSISTANT_MODELS_DIR=str(ROOT / "benchmarks" / "out" / "models"))
     args = [str(index), *([str(upload)] if upload else []), *questions]
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, env=env)
-    return float(out.stdout.split()[-1]) if out.returncode == 0 and out.stdout.split() else float("nan")
+    if out.returncode != 0 or not out.stdout.split():
+        print(f"memory probe failed (exit {out.returncode}):", out.stderr[-2000:], file=sys.stderr, flush=True)
+        return float("nan")
+    return float(out.stdout.split()[-1])
 
 
 def main() -> None:
@@ -228,8 +233,8 @@ def main() -> None:
         "",
         "Where the memory of the 100k row goes (one process, judge off, measured step by step on the same index "
         "2026-12-07): Python with the package and chromadb imported ~90 MB; Chroma loads a collection's vector "
-        "index on its first read, ~200 MB for the 100k chunks and ~56 MB for the 24k article records (their "
-        "centroids); the embedder ~190 MB (ONNX Runtime keeps the int8 weights dequantised to float32, which is "
+        "index on its first read, ~200 MB for the 100k chunks and ~15 MB for the 24k article records (a "
+        "one-number placeholder vector each since 2026-12-07; their 384-number vectors took ~50 MB); the embedder ~190 MB (ONNX Runtime keeps the int8 weights dequantised to float32, which is "
         "what makes one question take 4 ms instead of ~60). The judge adds ~1.0 GB whatever the index size "
         "(1.2 GB when its file was read into memory: 1,503 / 1,758 MB judge on, 2026-12-06).",
     ]
