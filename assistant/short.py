@@ -134,14 +134,13 @@ def _one_name(sentence: str, info: QueryInfo) -> str:
     asked = name_words(info.text)
     # names the question does not give; a possessive ("President Bashar al Assad's troops") names someone else's
     # thing; a day or a month ("said Tuesday") names no one and nowhere
-    new = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
-           and not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]
+    found = [n for n in names_in(sentence) if not name_words(n) & asked and not _POSSESSIVE.search(n)
+             and not set(words(n)) <= _CALENDAR and not DATE_PATTERN.fullmatch(n)]
     if info.kind == "person" and _ASKS_SPEAKER.search(info.text):
         # "which Thunder player said ...?": the one name the sentence attributes words to ("..., Schröder said")
-        speakers = [n for n in new if re.search(rf"{re.escape(n)},?\s+{_SAID}|{_SAID}\s+{re.escape(n)}\b", sentence)]
+        speakers = [n for n in found if re.search(rf"{re.escape(n)},?\s+{_SAID}|{_SAID}\s+{re.escape(n)}\b", sentence)]
         if len(set(speakers)) == 1:
             return speakers[0]
-    found = new
     # a person's name has two words at least: "Rebels" or "Turkey" is no person
     if info.kind == "person":
         found = [n for n in found if len(n.split()) >= 2]

@@ -204,14 +204,14 @@ class ChromaStore:
         self._client, self.read_only = _open_client(self.index_dir, chroma_url)
         self._read: set[str] = set()  # collections read once in this process (see _first_read)
         stamp = {"embed_model": model_id, "embed_dim": dim, "schema": SCHEMA_VERSION}
-        self._stamp = stamp
+        placeholders = {**stamp, _ARTICLE_VECTORS: "none"}
         self._articles_name = f"{prefix}_articles"
         try:
             self.chunks = self._collection(f"{prefix}_chunks", stamp)
-            self.articles = self._collection(self._articles_name, {**stamp, _ARTICLE_VECTORS: "none"})
+            self.articles = self._collection(self._articles_name, placeholders)
             # an index written before this placeholder keeps its article vectors
             self._centroids = (self.articles.metadata or {}).get(_ARTICLE_VECTORS) != "none"
-            self._articles_stamp = stamp if self._centroids else {**stamp, _ARTICLE_VECTORS: "none"}
+            self._articles_stamp = stamp if self._centroids else placeholders
             self._max_batch = self._client.get_max_batch_size()
         except EmbedderMismatchError:
             raise
@@ -414,7 +414,7 @@ class ChromaStore:
         """For each new article, given as a few of its chunks' vectors: (id, group) of the stored articles with a
         chunk at least this similar to one of them, closest first (one Chroma query for all)."""
         flat = [v for vectors in probes for v in vectors]
-        if not flat or not self.chunks.count():
+        if not flat:  # an empty collection needs no count first: Chroma answers with no results
             return [[] for _ in probes]
         res = self.chunks.query(query_embeddings=np.asarray(flat).tolist(), n_results=k,
                                 include=["metadatas", "distances"])
