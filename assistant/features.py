@@ -81,6 +81,33 @@ def focus_terms(question: str) -> list[str]:
     return [t for t in terms(m.group(1))]
 
 
+# "which two federal prison officers were charged", "which Turkish agency gave the figure": the words after
+# which/what up to the verb; a past or third-person verb right after the noun phrase is not part of it
+_WHICH = re.compile(rf"\b(?:which|what)\s+((?:(?!{_AUX}\b|the\b|a\b|an\b)[a-z-]+\s+){{0,3}}(?!{_AUX}\b|the\b|a\b|an\b)"
+                    r"[a-z-]+)", re.IGNORECASE)
+_PAST = {"said", "gave", "drove", "got", "won", "led", "took", "made", "sold", "bought", "told", "found", "beat",
+         "left", "ran", "hit", "came", "went", "saw", "wrote", "held", "kept", "paid", "fell", "brought", "built",
+         "began", "became", "lost", "put", "set", "sent", "spent", "chose", "met", "wore", "shot", "stole"}
+# what is asked for by a which/what question that already has its own kind of answer (a date, a time)
+_WHICH_SKIP = {"year", "years", "day", "days", "date", "time", "month", "kind", "type", "sort", "way"}
+
+
+def asked_thing(question: str) -> list[str]:
+    """The stems of what a which/what question asks for: "Which anniversary is the event marking" ->
+    "anniversari"; "Which Turkish agency gave the figure" -> "turkish", "agenc" (a past-tense verb after the noun
+    phrase ends it). Empty for "what did ...", for a date or a time ("in which year"), and for a verb ("what
+    happened")."""
+    m = _WHICH.search(question)
+    if not m:
+        return []
+    ws = [w.lower() for w in m.group(1).split()]
+    verb = next((i for i, w in enumerate(ws) if w in _PAST or w.endswith("ed")), len(ws))
+    ws = ws[:verb]
+    if not ws or ws[-1] in _WHICH_SKIP:
+        return []
+    return terms(" ".join(ws))
+
+
 @lru_cache(maxsize=8192)
 def _undated(sentence: str) -> str:
     """The sentence without its date expressions (a sentence is read for several features and questions)."""
@@ -178,7 +205,9 @@ class Context:
             mean = sum(weights.values()) / len(weights)
             topic = {t: trust * w + (1 - trust) * mean for t, w in weights.items()}
         names = [set(terms(n)) for n in info.names if terms(n)]
-        return cls(info, info.text, weights, focus_terms(info.text), names, topic)
+        # what is counted ("how many refugees"), or for other questions the thing asked for ("which journal")
+        focus = focus_terms(info.text) or ([] if info.kind == "number" else asked_thing(info.text))
+        return cls(info, info.text, weights, focus, names, topic)
 
     @staticmethod
     def _share(weights: dict[str, float], present: set[str]) -> float:

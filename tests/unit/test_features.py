@@ -4,6 +4,7 @@ from assistant.features import (
     FEATURES,
     MIN_ARTICLE_COVERAGE,
     Context,
+    asked_thing,
     dateline_end,
     focus_terms,
     is_furniture,
@@ -49,6 +50,26 @@ def test_the_focus_is_what_a_how_many_question_counts():
     assert focus_terms("How many Syrian refugees does Turkey shelter?") == ["syrian", "refuge"]
     assert focus_terms("What was the final score of the game?") == ["score"]
     assert focus_terms("Who won the match?") == []
+
+
+def test_the_focus_of_a_which_question_is_the_thing_asked_for():
+    assert asked_thing("Which anniversary is the Fair Hill event marking this year?") == ["anniversari"]
+    # a past-tense verb ends the noun phrase
+    assert asked_thing("Which advertising agency created South Dakota's campaign?") == ["advertis", "agenc"]
+    assert asked_thing("At which media conference did Kevin Mayer speak?") == ["media", "confer"]
+    assert asked_thing("Gordon Sondland served as ambassador to which body?") == ["bodi"]
+    # no thing: "what did", a date or time (its own kind of answer), a verb
+    for q in ["What did the writer pay at Best Buy?", "In which year did he join?", "What happened next?"]:
+        assert asked_thing(q) == [], q
+
+
+def test_the_thing_asked_for_is_the_focus_of_a_which_question_but_not_of_a_count():
+    ctx = Context.build(analyze("Which anniversary is the event marking?"), lambda term: 1.0)
+    assert ctx.focus == ["anniversari"]
+    assert features("Which anniversary is the event marking?", "It celebrates its 30th anniversary.")["focus"] == 1.0
+    assert features("Which anniversary is the event marking?", "The event opens on Friday.")["focus"] == 0.0
+    # "what share of Americans" counts with a figure; its focus stays that of a count (none here)
+    assert Context.build(analyze("What share of Americans say so?"), lambda term: 1.0).focus == []
 
 
 def test_a_number_question_needs_a_new_figure():
