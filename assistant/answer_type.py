@@ -4,8 +4,9 @@ Hard checks, used where a model or a soft score could be fooled by a sentence th
 "How much revenue did Lowe's report?" is not answered by "-1.41%", "What is the name of the sergeant?" not by
 "a Forest Hill police sergeant searched the room", "How many seats?" not by the year "2018", "On what date?"
 not by "October" or "2019", "What is the population?" not by "375 miles", "How many years is his contract?" not
-by "the 23-year-old". Each rule was kept only when it rejected wrong answers without costing right ones on the
-project's dev questions (``benchmarks/judge_eval.py``).
+by "the 23-year-old", "How many refugees does Jordan shelter?" not by the number "in neighbouring countries". Each
+rule was kept only when it rejected wrong answers without costing right ones on the project's dev questions
+(``benchmarks/judge_eval.py``, ``benchmarks/reader_eval.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ _COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _MONEY_FIGURE = re.compile(r"[$€£¥₹]\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?%")
+# A total over several places: "bringing the number of Syrian refugees in neighbouring countries to more than
+# 400,000" does not say how many are in Jordan, one of them
+_SEVERAL_PLACES = re.compile(r"\b(?:in|across|among|to|from)\s+(?:the\s+)?(?:neighbou?ring|other|several|surrounding|"
+                             r"nearby|various)\s+(?:countries|nations|states|provinces|regions|territories)\b",
+                             re.IGNORECASE)
 
 
 # Units a figure can measure, by dimension: a figure followed by one is a measurement, not a count of things
@@ -159,6 +165,19 @@ def new_names(text: str, question: str) -> list[str]:
     return [n for n in names_in(text) if not name_words(n) & asked]
 
 
+def totals_several_places(number: str, sentence: str, question: str) -> bool:
+    """The figure is a total over several places ("the number of Syrian refugees in neighbouring countries to more
+    than 400,000": its clause, between commas, names them), and the question does not ask for that total."""
+    if _SEVERAL_PLACES.search(question):
+        return False
+    found = _whole(number, sentence)
+    if found is None:
+        return False
+    start = max(sentence.rfind(c, 0, found.start()) for c in ",;:(")
+    ends = [i for i in (sentence.find(c, found.end()) for c in ",;:)") if i >= 0]
+    return bool(_SEVERAL_PLACES.search(sentence[start + 1 : min(ends) if ends else len(sentence)]))
+
+
 def _whole(number: str, sentence: str) -> re.Match | None:
     """``number`` in the sentence as a whole number: "10" is not in "107" nor "1" in "1,000"."""
     return re.search(rf"(?<![\d.,]){re.escape(number)}(?!\d|[.,]\d)", sentence)
@@ -180,6 +199,8 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
     figures = _FIGURE.findall(answer)
     if any(not _whole(n, sentence) for n in figures):
         return "a number that is only part of a number in the sentence"
+    if figures and asks_count(question) and all(totals_several_places(n, sentence, question) for n in figures):
+        return "a total over several places"
     if asks_money(question):
         if re.search(r"%|\bpercent\b", answer) and not CURRENCY.search(answer):
             return "a percentage for a sum of money"
@@ -238,6 +259,9 @@ def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] 
                  if n not in money and not _YEAR.fullmatch(n) and n.replace(",", "") not in given_numbers]
         if not plain and not NUMBER_WORD.search(undated):
             return "no count"
+        counts = [n for n in plain if not measured_as(n, undated)]  # not the "24" of "the same 24-hour period"
+        if counts and all(totals_several_places(n, undated, question) for n in counts):
+            return "only a total over several places"
     return None
 
 

@@ -75,6 +75,9 @@ def test_new_names_share_no_word_with_the_question():
     ("277", "It has up to 277 miles of range.", "How much horsepower will the US version produce?"),
     ("23", "The 23-year-old flew to London yesterday.", "How many years is his contract with Chelsea?"),
     ("30 minutes", "Take it 30 minutes before bed.", "How far is the gym from the hotel?"),
+    # a total over several places for one of them
+    ("more than 400,000", "Thousands more had crossed into Lebanon and Jordan, bringing the number of Syrian refugees "
+     "in neighbouring countries to more than 400,000.", "How many refugees does Jordan shelter?"),
     # the question's own name for a name
     ("Julian Assange", "Sweden dropped the case against Julian Assange.",
      "What is the name of the lawyer representing the woman who accused Assange?"),
@@ -102,6 +105,12 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("12", "12 of them tested negative.", "How many of the hunter's close contacts tested negative?"),
     ("Adrian Edwards", "Adrian Edwards, spokesman for the UNHCR, said ...", "What is the name of the UNHCR spokesman?"),
     ("rebel commander", "A rebel commander said so.", "Who said the town had fallen?"),
+    # a total over several places when the question asks for it, and a figure for one place beside such a total
+    ("more than 400,000", "That brings the number of refugees in neighbouring countries to more than 400,000.",
+     "How many Syrian refugees are now in neighbouring countries?"),
+    ("150,000", "Lebanon hosts 150,000 Syrian refugees, more than any of the other countries in the region.",
+     "How many refugees does Lebanon host?"),
+    ("106", "At least 106 protesters were killed in 21 cities, Amnesty said.", "How many protesters were killed?"),
 ])
 def test_words_of_the_kind_asked_pass(words, sentence, question):
     assert words_misfit(words, sentence, question) is None
@@ -115,6 +124,11 @@ def test_a_sentence_without_what_the_question_needs_is_a_misfit():
     assert sentence_misfit("Google sold 200,000 bundles.", "How many bundles had Google sold?") is None
     assert sentence_misfit("The band will tour in 2020.", "On what date will the tour play Blossom?") == "no day"
     assert sentence_misfit("It plays Blossom on Aug. 23.", "On what date will the tour play Blossom?") is None
+    # only a total over several places (the "24" of a 24-hour period is a measurement, not a count)
+    aggregate = ("Thousands more had crossed into Lebanon and Jordan during the same 24-hour period, bringing the "
+                 "number of Syrian refugees in neighbouring countries to more than 400,000.")
+    assert sentence_misfit(aggregate, "How many refugees does Jordan shelter?") == "only a total over several places"
+    assert sentence_misfit(aggregate, "How many Syrian refugees are in neighbouring countries?") is None
     # a number the question gives is not a count it asks for
     assert sentence_misfit("In 24 hours they crossed.", "How many crossed in 24 hours?", frozenset({"24"}))
 
