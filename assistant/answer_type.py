@@ -49,6 +49,11 @@ _COUNTS_MONEY_OR_YEARS = re.compile(r"\b(?:dollars|euros|percent|per cent|money|
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _MONEY_FIGURE = re.compile(r"[$€£¥₹]\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?%")
+# "375 miles from Damascus": the place a distance is measured from
+_FROM_PLACE = re.compile(r"\s*(?:away\s+)?(?:from|of|to)\s+((?:[A-Z][\w'-]*\s?)+)")
+# Kinds of places, from small to large: "Which town lies opposite Ras al-Ain?" is not answered by "Urfa province"
+_PLACE_KINDS = ("village", "town", "city", "county", "district", "province", "state", "region", "country")
+_ASKS_PLACE_KIND = re.compile(rf"\b(?:which|what) (?:[\w-]+ ){{0,2}}({'|'.join(_PLACE_KINDS)})\b", re.IGNORECASE)
 # A total over several places: "bringing the number of Syrian refugees in neighbouring countries to more than
 # 400,000" does not say how many are in Jordan, one of them
 _SEVERAL_PLACES = re.compile(r"\b(?:in|across|among|to|from)\s+(?:the\s+)?(?:neighbou?ring|other|several|surrounding|"
@@ -165,6 +170,40 @@ def new_names(text: str, question: str) -> list[str]:
     return [n for n in names_in(text) if not name_words(n) & asked]
 
 
+def distance_from(number: str, sentence: str) -> str | None:
+    """The place a distance is measured from ("375 miles from Damascus": "Damascus"), None when the sentence does
+    not say."""
+    m = _whole(number, sentence)
+    unit = _UNIT_AFTER["distance"].match(sentence[m.end():]) if m else None
+    place = _FROM_PLACE.match(sentence[m.end() + unit.end():]) if unit else None
+    return place.group(1).strip() if place else None
+
+
+_DEMONYM = re.compile(r"(?:ian|ean|an|ish|ese|i)$")  # "the Syrian capital" names no place: it may be Damascus
+
+
+def asked_from(question: str) -> set[str]:
+    """For "how far ... from <place>", the words of the names in the place ("the Turkish capital, Ankara":
+    {"ankara"}); empty when the question does not name it ("from the Syrian capital") or asks no distance."""
+    m = re.search(r"\bfrom\s+([^?]+)", question) if asked_unit(question) == "distance" else None
+    names = [n for n in names_in(m.group(1)) if not _DEMONYM.search(n.split()[-1])] if m else []
+    return set().union(*(name_words(n) for n in names)) if names else set()
+
+
+def other_place_kind(answer: str, sentence: str, question: str) -> str | None:
+    """The kind of place the answer is when the question asks for another kind ("Urfa province" or "Urfa, a
+    province" for "which town"), None when it is the kind asked or does not say."""
+    asked = _ASKS_PLACE_KIND.search(question)
+    if not asked:
+        return None
+    i = sentence.lower().find(answer.lower())
+    after = sentence[i + len(answer):] if i >= 0 else ""
+    said = re.match(rf"\s*(?:,\s*(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}})?({'|'.join(_PLACE_KINDS)})\b", after, re.I)
+    kinds = [w.lower() for w in re.findall(rf"\b(?:{'|'.join(_PLACE_KINDS)})\b", answer, re.I)]
+    kind = kinds[-1] if kinds else said.group(1).lower() if said else None
+    return kind if kind and kind != asked.group(1).lower() else None
+
+
 def totals_several_places(number: str, sentence: str, question: str) -> bool:
     """The figure is a total over several places ("the number of Syrian refugees in neighbouring countries to more
     than 400,000": its clause, between commas, names them), and the question does not ask for that total."""
@@ -201,6 +240,11 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
         return "a number that is only part of a number in the sentence"
     if figures and asks_count(question) and all(totals_several_places(n, sentence, question) for n in figures):
         return "a total over several places"
+    if figures and (asked := asked_from(question)) and all(
+            (place := distance_from(n, sentence)) and not name_words(place) & asked for n in figures):
+        return "a distance from another place"
+    if (kind := other_place_kind(answer, sentence, question)) is not None:
+        return f"a {kind} for a {_ASKS_PLACE_KIND.search(question).group(1).lower()}"
     if asks_money(question):
         if re.search(r"%|\bpercent\b", answer) and not CURRENCY.search(answer):
             return "a percentage for a sum of money"

@@ -78,6 +78,13 @@ def test_new_names_share_no_word_with_the_question():
     # a total over several places for one of them
     ("more than 400,000", "Thousands more had crossed into Lebanon and Jordan, bringing the number of Syrian refugees "
      "in neighbouring countries to more than 400,000.", "How many refugees does Jordan shelter?"),
+    # a distance from another place than the question's, a place of another kind than the one asked for
+    ("375 miles", "Rebels took Ras al-Ain, 375 miles from Damascus, the sources said.",
+     "How far is Ras al-Ain from the Turkish capital, Ankara?"),
+    ("Urfa province", "Refugees moved into Turkey's Urfa province, which borders Ras al-Ain.",
+     "Which Turkish border town lies opposite Ras al-Ain?"),
+    ("Urfa", "Refugees moved into Turkey's Urfa province, which borders Ras al-Ain.",
+     "Which Turkish border town lies opposite Ras al-Ain?"),
     # the question's own name for a name
     ("Julian Assange", "Sweden dropped the case against Julian Assange.",
      "What is the name of the lawyer representing the woman who accused Assange?"),
@@ -111,6 +118,14 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("150,000", "Lebanon hosts 150,000 Syrian refugees, more than any of the other countries in the region.",
      "How many refugees does Lebanon host?"),
     ("106", "At least 106 protesters were killed in 21 cities, Amnesty said.", "How many protesters were killed?"),
+    # a distance from the place asked about, or from no place named; a place of the kind asked for
+    ("375 miles", "Rebels took Ras al-Ain, 375 miles from Damascus.", "How far is Ras al-Ain from Damascus?"),
+    ("200 km", "The camp lies 200 km north.", "How far is the camp from Ankara?"),
+    # "the Syrian capital" names no place the sentence's "Damascus" could be checked against
+    ("375 miles", "Rebels took Ras al-Ain, 375 miles from Damascus.", "How far is Ras al-Ain from the Syrian capital?"),
+    ("Kilis", "Refugees reached Kilis, a town on the border.", "Which town did the refugees reach?"),
+    ("Hasaka", "Ras al-Ain is in the province of Hasaka.", "In which province is Ras al-Ain?"),
+    ("New York City", "He lives in New York City.", "Which city does he live in?"),
 ])
 def test_words_of_the_kind_asked_pass(words, sentence, question):
     assert words_misfit(words, sentence, question) is None
