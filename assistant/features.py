@@ -82,7 +82,7 @@ def focus_terms(question: str) -> list[str]:
 
 
 # "which two federal prison officers were charged", "which Turkish agency gave the figure": the words after
-# which/what up to the verb; a past or third-person verb right after the noun phrase is not part of it
+# which/what, at most four, up to an auxiliary or an article; a past-tense verb ends the noun phrase (asked_thing)
 _WHICH = re.compile(rf"\b(?:which|what)\s+((?:(?!{_AUX}\b|the\b|a\b|an\b)[a-z-]+\s+){{0,3}}(?!{_AUX}\b|the\b|a\b|an\b)"
                     r"[a-z-]+)", re.IGNORECASE)
 _PAST = {"said", "gave", "drove", "got", "won", "led", "took", "made", "sold", "bought", "told", "found", "beat",
