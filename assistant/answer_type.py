@@ -54,6 +54,9 @@ _FROM_PLACE = re.compile(r"\s*(?:away\s+)?(?:from|of|to)\s+((?:[A-Z][\w'-]*\s?)+
 # Kinds of places, from small to large: "Which town lies opposite Ras al-Ain?" is not answered by "Urfa province"
 _PLACE_KINDS = ("village", "town", "city", "county", "district", "province", "state", "region", "country")
 _ASKS_PLACE_KIND = re.compile(rf"\b(?:which|what) (?:[\w-]+ ){{0,2}}({'|'.join(_PLACE_KINDS)})\b", re.IGNORECASE)
+_PLACE_KIND_WORD = re.compile(rf"\b(?:{'|'.join(_PLACE_KINDS)})\b", re.IGNORECASE)  # "Urfa province"
+_PLACE_KIND_AFTER = re.compile(rf"\s*(?:,\s*(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}})?({'|'.join(_PLACE_KINDS)})\b",
+                               re.IGNORECASE)  # "Urfa" followed by " province" or ", a border town"
 # A total over several places: "bringing the number of Syrian refugees in neighbouring countries to more than
 # 400,000" does not say how many are in Jordan, one of them
 _SEVERAL_PLACES = re.compile(r"\b(?:in|across|among|to|from)\s+(?:the\s+)?(?:neighbou?ring|other|several|surrounding|"
@@ -187,21 +190,20 @@ def asked_from(question: str) -> set[str]:
     {"ankara"}); empty when the question does not name it ("from the Syrian capital") or asks no distance."""
     m = re.search(r"\bfrom\s+([^?]+)", question) if asked_unit(question) == "distance" else None
     names = [n for n in names_in(m.group(1)) if not _DEMONYM.search(n.split()[-1])] if m else []
-    return set().union(*(name_words(n) for n in names)) if names else set()
+    return set().union(*(name_words(n) for n in names))
 
 
-def other_place_kind(answer: str, sentence: str, question: str) -> str | None:
-    """The kind of place the answer is when the question asks for another kind ("Urfa province" or "Urfa, a
-    province" for "which town"), None when it is the kind asked or does not say."""
+def other_place_kind(answer: str, sentence: str, question: str) -> tuple[str, str] | None:
+    """(the kind of place the answer is, the kind asked for) when they differ ("Urfa province" or "Urfa, a
+    province" for "which town": ("province", "town")), None when it is the kind asked or does not say."""
     asked = _ASKS_PLACE_KIND.search(question)
     if not asked:
         return None
     i = sentence.lower().find(answer.lower())
-    after = sentence[i + len(answer):] if i >= 0 else ""
-    said = re.match(rf"\s*(?:,\s*(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}})?({'|'.join(_PLACE_KINDS)})\b", after, re.I)
-    kinds = [w.lower() for w in re.findall(rf"\b(?:{'|'.join(_PLACE_KINDS)})\b", answer, re.I)]
-    kind = kinds[-1] if kinds else said.group(1).lower() if said else None
-    return kind if kind and kind != asked.group(1).lower() else None
+    said = _PLACE_KIND_AFTER.match(sentence[i + len(answer):]) if i >= 0 else None
+    kinds = _PLACE_KIND_WORD.findall(answer)
+    kind = kinds[-1].lower() if kinds else said.group(1).lower() if said else None
+    return (kind, asked.group(1).lower()) if kind and kind != asked.group(1).lower() else None
 
 
 def totals_several_places(number: str, sentence: str, question: str) -> bool:
@@ -243,8 +245,8 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
     if figures and (asked := asked_from(question)) and all(
             (place := distance_from(n, sentence)) and not name_words(place) & asked for n in figures):
         return "a distance from another place"
-    if (kind := other_place_kind(answer, sentence, question)) is not None:
-        return f"a {kind} for a {_ASKS_PLACE_KIND.search(question).group(1).lower()}"
+    if kinds := other_place_kind(answer, sentence, question):
+        return "a {} for a {}".format(*kinds)
     if asks_money(question):
         if re.search(r"%|\bpercent\b", answer) and not CURRENCY.search(answer):
             return "a percentage for a sum of money"

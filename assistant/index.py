@@ -391,7 +391,8 @@ class _Batch:
         if not items:
             return
         by_path = store.ids_for_paths([a.path for a, _ in items if a.path])
-        vectors, stored = self._embed([c for _, chunks in items for c in chunks])
+        all_chunks = [c for _, chunks in items for c in chunks]
+        vectors, stored = self._embed(all_chunks)
         self.index.assign_groups(items, vectors, self.near)
         store.add_articles(items, vectors)
         replaced: list[str] = []
@@ -404,8 +405,7 @@ class _Batch:
             report.record(FileResult(path=article.path or "", status="updated" if old else "added",
                                      article_id=article.id, title=article.title))
         metas = {a.id: {"title": a.title, "group": a.group, "source": a.source} for a, _ in items}
-        self.index.keyword.update(add=[keyword_row(c, metas[c.article_id], s)
-                                       for c, s in zip((c for _, chunks in items for c in chunks), stored)],
+        self.index.keyword.update(add=[keyword_row(c, metas[c.article_id], s) for c, s in zip(all_chunks, stored)],
                                   delete_articles=replaced)
         self.changes[0].extend(a.id for a, _ in items)
         self.changes[1].extend(replaced)
