@@ -21,18 +21,30 @@ from .textutil import STOPWORDS, name_words
 _CURRENCY_WORD = r"\b(?:usd|eur|gbp|rs\.?|inr|dollars?|euros?|pounds?|yuan|yen|rupees?|lakh|crore)\b"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|m|k)\b"
 CURRENCY = re.compile(rf"[$€£¥₹]|{_CURRENCY_WORD}", re.IGNORECASE)
-NUMBER_WORD = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|several|a few|"
-    r"a couple)\b",
-    re.IGNORECASE)
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|"
+                 r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|"
+                 r"several|a few|a couple")
+NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 
 _MONEY_NOUN = r"(?:money|revenue|cash|funding|profit|sales|income|debt|compensation|fine|bail|damages)"
 _MONEY_Q = re.compile(
     rf"\bhow much (?:[\w-]+ ){{0,4}}{_MONEY_NOUN}\b"
     r"|\bhow much (?:did|does|do|will|would) .{0,40}\b(?:cost|pay|raise|sell|spend|earn|charge)"
     r"|\bhow much (?:is|was|are|were) .{0,40}\b(?:worth|ticket|fee|fine|price|cost)"
-    r"|\b(?:what|at what) (?:[\w-]+ ){0,3}(?:price|cost|fee|fine|salary|revenue|sales|valuation)\b", re.IGNORECASE)
+    r"|\b(?:what|at what) (?:[\w-]+ ){0,3}(?:price|cost|fee|fine|salary|revenue|sales|valuation)\b"
+    r"|\bwhat (?:will|would|does|did|do) .{0,60}\b(?:cost|pay|charge|sell for)\b", re.IGNORECASE)
+# A share price or an index level: "At what price did Coty shares close?" is not answered by the "$600 million" of a
+# deal, "At what level did the Kospi close?" not by the "0.5%" it fell
+_SHARE_PRICE_Q = re.compile(r"\b(?:shares?|stocks?)\b.{0,60}\b(?:close|closed|trade|traded|open|opened|end|ended)\b"
+                            r"|\b(?:share|stock) price\b", re.IGNORECASE)
+_LEVEL_Q = re.compile(r"\b(?:what|which) level\b", re.IGNORECASE)
+# An amount: "What discount did Emirates negotiate?" is not answered by "steep"
+_AMOUNT_Q = re.compile(r"\b(?:what|which) (?:[\w-]+ ){0,2}(?:discount|percentage|rate|stake|margin|amount|total)\b",
+                       re.IGNORECASE)
+_SCALED_SUM = r"\s*(?:million|billion|trillion|bn|mn|m)\b"
+# Words that say the article does not state it: "an undisclosed injury" does not answer "What injury ...?"
+_UNSTATED_WORDS = re.compile(r"\b(?:undisclosed|unspecified|unrevealed|not (?:been )?(?:disclosed|revealed|specified))\b",
+                             re.IGNORECASE)
 _SHARE_Q = re.compile(r"\b(?:percent|per cent|percentage|share)\b|%", re.IGNORECASE)
 _NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|title)\b|\bname of\b"
                      r"|\bwhat (?:is|was|will) .{0,60}\b(?:called|named)\b", re.IGNORECASE)
@@ -69,7 +81,7 @@ _UNITS = {
     "distance": r"miles?|mi|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inch(?:es)?|light[- ]years?",
     "time": r"seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|decades?|centuries",
     "weight": r"pounds|lbs?|kilo(?:gram)?s?|kg|grams?|tonnes?|tons?|ounces?|oz",
-    "power": r"horsepower|hp|kilowatts?|kw|megawatts?|mw|watts?",
+    "power": r"horsepower|hp|kilowatts?|kw|megawatts?|mw|watts?|w",
     "speed": r"mph|km/h|kph|knots?",
     "temperature": r"degrees?",
 }
@@ -77,6 +89,17 @@ _UNIT_AFTER = {dim: re.compile(rf"\s*-?\s*(?:{alt})\b", re.IGNORECASE) for dim, 
 _ASKS_UNIT = {dim: re.compile(rf"\bhow (?:many|much) (?:[\w-]+ )?(?:{alt})\b", re.IGNORECASE)
               for dim, alt in _UNITS.items()}
 _ASKS_UNIT["distance"] = re.compile(rf"\bhow far\b|{_ASKS_UNIT['distance'].pattern}", re.IGNORECASE)
+# "What wattage does the pad deliver?", "What speed ...", "What distance ...": a measurement named by its kind
+for _dim, _kind in (("power", "wattage|horsepower|power output"), ("speed", "speed|top speed"),
+                    ("distance", "distance"), ("temperature", "temperature"), ("weight", "weight")):
+    _ASKS_UNIT[_dim] = re.compile(rf"\b(?:what|which) (?:[\w-]+ )?(?:{_kind})\b|{_ASKS_UNIT[_dim].pattern}",
+                                  re.IGNORECASE)
+# "How long is the guarantee?", "How long did people wait?" ask for a time; not "How long is the bridge?"
+_ASKS_UNIT["time"] = re.compile(rf"\bhow long\b(?!.*\b(?:bridge|tunnel|road|runway|border|river|wall|coast|track|"
+                                rf"line|pipeline|fence|route)\b)|\b(?:what|which) (?:[\w-]+ )?(?:period|duration)\b"
+                                rf"|{_ASKS_UNIT['time'].pattern}", re.IGNORECASE)
+_UNIT_WORD = {dim: re.compile(rf"(?:(?<=\d)|\b)(?:{alt})\b", re.IGNORECASE) for dim, alt in _UNITS.items()}
+_BEFORE_UNIT = re.compile(rf"(?:\d|\b(?:a|an|{_NUMBER_WORDS}))\s*-?\s*$", re.IGNORECASE)
 _AGE = re.compile(r"\s*-?\s*years?[- ]old\b", re.IGNORECASE)
 _ASKS_AGE = re.compile(r"\bhow old\b|\bage\b|\baged\b", re.IGNORECASE)
 
@@ -231,6 +254,12 @@ def _is_sum(number: str, sentence: str) -> bool:
                           re.IGNORECASE))
 
 
+def _scaled(number: str, sentence: str) -> bool:
+    """``number`` is followed by a scale in the sentence: "$600 million", "$2.8bn"."""
+    m = _whole(number, sentence)
+    return bool(m and re.match(_SCALED_SUM, sentence[m.end():], re.IGNORECASE))
+
+
 def _is_money_or_share(number: str, sentence: str) -> bool:
     return _is_sum(number, sentence) or bool(re.search(rf"(?<![\d.,]){re.escape(number)}\s?%", sentence))
 
@@ -240,6 +269,11 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
     figures = _FIGURE.findall(answer)
     if any(not _whole(n, sentence) for n in figures):
         return "a number that is only part of a number in the sentence"
+    if _UNSTATED_WORDS.search(answer):
+        return "words that say it is not disclosed"
+    if _AMOUNT_Q.search(question) and not figures and not NUMBER_WORD.search(answer) and not re.search(
+            r"\b(?:half|quarter|third|twice|double|triple)\b", answer, re.IGNORECASE):
+        return "no figure for an amount"
     if figures and asks_count(question) and all(totals_several_places(n, sentence, question) for n in figures):
         return "a total over several places"
     if figures and (asked := asked_from(question)) and all(
@@ -247,11 +281,14 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
         return "a distance from another place"
     if kinds := other_place_kind(answer, sentence, question):
         return "a {} for a {}".format(*kinds)
+    if (asks_money(question) or _LEVEL_Q.search(question)) and re.search(r"%|\bpercent\b", answer) \
+            and not CURRENCY.search(answer):
+        return "a percentage for a sum of money" if asks_money(question) else "a change in percent for a level"
     if asks_money(question):
-        if re.search(r"%|\bpercent\b", answer) and not CURRENCY.search(answer):
-            return "a percentage for a sum of money"
         if not CURRENCY.search(answer) and not any(_is_sum(n, sentence) for n in figures):
             return "no sum of money"
+        if _SHARE_PRICE_Q.search(question) and figures and all(_scaled(n, sentence) for n in figures):
+            return "a sum in millions for a share price"
     if asks_count(question) and figures:
         if all(_YEAR.fullmatch(n) for n in figures):
             return "a year for a count"
@@ -277,6 +314,18 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
     return None
 
 
+_FUTURE_Q = re.compile(r"\b(?:will|due|set to|expected to|scheduled|planned|upcoming|next)\b", re.IGNORECASE)
+
+
+def past_for_future(words: str, question: str, published_year: int | None) -> bool:
+    """The words give only years before the article's own for a question about what is to come: "When is the fourth
+    Star Trek film due in cinemas?" is not answered by the "2016" of "the most recent film was 2016's ..." in a
+    2019 article."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", words)]
+    return bool(published_year and years and _FUTURE_Q.search(question) and all(y < published_year for y in years))
+
+
+NO_MONEY = "no sum of money"  # a money question's sentence without a currency: no words of it can be a sum
 _UNSTATED = re.compile(
     r"\b(?:undisclosed|unspecified|unclear|(?:is|are|was|were|remains?|it's|it’s) not (?:yet )?(?:clear|known)"
     r"|not (?:been )?(?:disclosed|revealed|made public|specified)"
@@ -295,9 +344,13 @@ def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] 
     """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
     money question, only money, percentages and years for a count, no day for "on what date"."""
     if asks_money(question) and not CURRENCY.search(sentence):
-        return "no sum of money"
+        return NO_MONEY
     if asks_day(question) and not _A_DAY.search(sentence):
         return "no day"
+    if _LEVEL_Q.search(question) and not _levels(sentence):
+        return "only changes in percent for a level"  # "the Kospi fell 0.5%" for "At what level did it close?"
+    if (dim := asked_unit(question)) in _UNIT_WORD and not _states_unit(dim, sentence):
+        return f"no {dim}"  # "How long is the guarantee?" and no days, months or years in the sentence
     if asks_count(question):
         undated = DATE_EXPRESSION.sub(" ", sentence)
         money = {n for pair in _MONEY_FIGURE.findall(undated) for n in pair if n}
@@ -309,6 +362,25 @@ def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] 
         if counts and all(totals_several_places(n, undated, question) for n in counts):
             return "only a total over several places"
     return None
+
+
+def _levels(sentence: str) -> list[str]:
+    """The figures that may be a level: not a percentage, a date, nor part of a name ("Nikkei 225", "N225")."""
+    undated = DATE_EXPRESSION.sub(" ", sentence)
+    return [m.group() for m in _FIGURE.finditer(undated)
+            if not re.match(r"\s?%", undated[m.end():]) and not re.search(r"(?:[A-Za-z]|\b[A-Z][a-z]* )$",
+                                                                          undated[:m.start()])]
+
+
+def _states_unit(dim: str, sentence: str) -> bool:
+    """The sentence gives an amount of the dimension: a figure or number word before a unit ("a 90-day warranty",
+    "three months"), or a unit in the plural ("for hours"); not an age ("the 23-year-old") nor "the day"."""
+    for m in _UNIT_WORD[dim].finditer(sentence):
+        if _AGE.match(sentence[m.start():]) or re.match(r"[- ]old\b", sentence[m.end():]):
+            continue
+        if m.group().lower().endswith("s") or _BEFORE_UNIT.search(sentence[:m.start()]):
+            return True
+    return False
 
 
 # A year as a token of its own (not 2077, not part of a longer figure); years after these words open a range

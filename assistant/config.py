@@ -99,7 +99,8 @@ class Settings(BaseSettings):
     judge_close: float = Field(
         JUDGE_CLOSE, ge=0, le=1,
         description="A sure answer goes to the judge too when the next best sentence scores at least this share of "
-        "it; the judge may then choose the other sentence but not refuse (0: never).",
+        "it, or when it lacks every word of what the question asks for ('anniversary' in 'Which anniversary ...?') "
+        "and a runner-up has one; the judge may then choose the other sentence but not refuse (0: never).",
     )
     judge_wait: float = Field(
         0.0, ge=0, le=600, description="Seconds an unsure question may wait for the judge model to finish loading "

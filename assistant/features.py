@@ -108,6 +108,11 @@ def asked_thing(question: str) -> list[str]:
     return terms(" ".join(ws))
 
 
+def question_focus(info: QueryInfo) -> list[str]:
+    """What is counted ("how many refugees"), or for other questions the thing asked for ("which journal")."""
+    return focus_terms(info.text) or ([] if info.kind == "number" else asked_thing(info.text))
+
+
 @lru_cache(maxsize=8192)
 def _undated(sentence: str) -> str:
     """The sentence without its date expressions (a sentence is read for several features and questions)."""
@@ -205,9 +210,7 @@ class Context:
             mean = sum(weights.values()) / len(weights)
             topic = {t: trust * w + (1 - trust) * mean for t, w in weights.items()}
         names = [set(terms(n)) for n in info.names if terms(n)]
-        # what is counted ("how many refugees"), or for other questions the thing asked for ("which journal")
-        focus = focus_terms(info.text) or ([] if info.kind == "number" else asked_thing(info.text))
-        return cls(info, info.text, weights, focus, names, topic)
+        return cls(info, info.text, weights, question_focus(info), names, topic)
 
     @staticmethod
     def _share(weights: dict[str, float], present: set[str]) -> float:

@@ -13,8 +13,11 @@ with the answer-type checks, [0, 0.3) would keep false refusals at 10.0% instead
 dev questions right), and on a sure answer that is ``doubtful`` (a name question, a best sentence without the
 kind of thing asked for, or one that says the fact is undisclosed). Its picks must be that kind of thing
 (``answer_type.words_misfit``). On a close call (a sure answer whose runner-up scores at least
-``ASSISTANT_JUDGE_CLOSE`` times as much, default 0.5) it chooses between them but cannot refuse. It is not asked
-when the closest article covers too little of the question to be on its topic: the fast reader's refusal stands.
+``ASSISTANT_JUDGE_CLOSE`` times as much, default 0.5, or one without any word of what the question asks for while a
+runner-up has one: ``focus_elsewhere``) it chooses between them but cannot refuse. It is not asked when the closest
+article covers too little of the question to be on its topic: the fast reader's refusal stands; nor when a money
+question's sentences it would see hold no sum of money: its reply could only count as NONE, so the refusal comes
+without the call. A judge's year before the article's own for what is to come ("due", "will") is refused as well.
 
 The model loads in a background thread; until it is ready (or when it cannot load) the fast reader decides alone,
 so a question never waits for the model and a missing model never gives a wrong answer.
@@ -34,10 +37,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer_type import asks_name, sentence_misfit, states_unstated, words_misfit
+from .answer_type import NO_MONEY, asks_name, past_for_future, sentence_misfit, states_unstated, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
-from .features import MIN_ARTICLE_COVERAGE, kind_match
+from .features import MIN_ARTICLE_COVERAGE, kind_match, question_focus, term_set
 from .generation import QWEN_INSTALL, QWEN_SIZE, load_llama, models_dir, qwen_path
 from .reader import Reader
 from .textutil import terms
@@ -109,8 +112,10 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     if not words or words.upper().startswith("NONE"):
         return Verdict(None, "", reply)
     new_terms = set(terms(words)) - set(terms(question))
-    if not new_terms and not re.search(r"\d", words):
-        return Verdict(None, words, reply)  # it only repeated the question ("Zelenskiy" for "which Zelenskiy aide")
+    if not _beyond(new_terms, question) and not re.search(r"\d", words):
+        # it only repeated the question ("Zelenskiy" for "which Zelenskiy aide", "Kurdish Council leader" for "Who
+        # leads the Kurdish Council?")
+        return Verdict(None, words, reply)
     if kind == "number" and not _FIGURE.search(words):
         return Verdict(None, words, reply)  # "hours" for "how long did people wait"
     order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
@@ -120,6 +125,12 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
             # the words must be the kind of thing asked: no "-1.41%" for revenue, no "2018" for a count of seats
             return Verdict(None if words_misfit(said, sentences[n], question) else n, said, reply)
     return Verdict(None, words, reply)
+
+
+def _beyond(new_terms: set[str], question: str) -> set[str]:
+    """The new terms that are not a question term with an ending added or taken off ("leader" for "leads")."""
+    asked = [t for t in terms(question) if len(t) >= 4]
+    return {t for t in new_terms if len(t) < 4 or not any(t.startswith(q) or q.startswith(t) for q in asked)}
 
 
 _SPELLED = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -320,12 +331,20 @@ class JudgedReader(Reader):
             return scored  # the fast reader's refusal stands
         shown = _distinct([s for s in scored if not s.features.get("other_edition")], self.shown)
         decides = unsure(scored[0], info, self.low, self.high)
-        if not shown or not (decides or close_call(shown, self.close)) or not self._ready():
+        challenged = self.close > 0 and (close_call(shown, self.close) or focus_elsewhere(shown, info))
+        if not shown or not (decides or challenged) or not self._ready():
             return scored
+        if decides and all(sentence_misfit(s.span.text, info.text) == NO_MONEY for s in shown):
+            # none of the sentences it would see holds a sum of money, and a money question asks for one ("How
+            # much does a ticket cost?"): no words of its reply could pass ``words_misfit``, so the reply could
+            # only count as NONE, and the refusal comes without the call (on the dev questions, 14 calls ended so)
+            return [_rescored(s, 0.0, judge=0.0, judge_ms=0.0, judge_skipped=1.0) for s in scored]
         t = time.perf_counter()
         question = judge_question(info.text)
         try:
             verdict = self.judge.judge(question, [s.span.text for s in shown], info.kind)
+            if verdict.choice is not None and _past_for_future(verdict.words, info.text, shown[verdict.choice]):
+                verdict = replace(verdict, choice=None)  # "2016" for what is due, in a 2019 article
             if verdict.choice is not None and self.check_below > 0 and self.judge.check(
                     question, shown[verdict.choice].span.text, verdict.words) < self.check_below:
                 verdict = replace(verdict, choice=None)
@@ -367,6 +386,23 @@ def close_call(shown: Sequence[ScoredSentence], close: float) -> bool:
     are close calls; the judge turned 3 wrong answers into right ones and no right one into a wrong one (test: 14
     of 222, 2 and 0; benchmarks/RESULTS.md, "Judge on close calls")."""
     return close > 0 and len(shown) > 1 and shown[1].score >= close * shown[0].score
+
+
+# "Which Thunder player said ...": the sentence that quotes him names him, seldom his role
+_WHICH_SAID = re.compile(r"\b(?:which|what)\b(?:\s+[\w'.-]+){1,5}?\s+(?:said|says|told|wrote|writes|called|warned|"
+                         r"claimed|argued|described)\b", re.IGNORECASE)
+
+
+def focus_elsewhere(shown: Sequence[ScoredSentence], info: QueryInfo) -> bool:
+    """The best sentence has no word of the thing a which/what question asks for, and a runner-up shown with it has
+    one: "Which anniversary is the Fair Hill event marking?" over a lead that restates the event's name, and "which
+    celebrates its 30th anniversary" behind it. The judge chooses between them, as on a close call. Not for counts
+    (the reader's kind features weigh what is counted) nor for who said something ("Which Thunder player said ...")."""
+    if info.kind == "number" or _WHICH_SAID.search(info.text):
+        return False
+    focus = set(question_focus(info))
+    return bool(focus) and len(shown) > 1 and not focus & term_set(shown[0].span.text) and any(
+        focus & term_set(s.span.text) for s in shown[1:])
 
 
 def unsure(best: ScoredSentence, info: QueryInfo, low: float, high: float) -> bool:
@@ -412,6 +448,11 @@ def _distinct(scored: Sequence[ScoredSentence], n: int) -> list[ScoredSentence]:
         if len(out) == n:
             break
     return out
+
+
+def _past_for_future(words: str, question: str, pick: ScoredSentence) -> bool:
+    published = pick.published
+    return past_for_future(words, question, published.year if published else None)
 
 
 def _rescored(s: ScoredSentence, score: float, **features: float) -> ScoredSentence:

@@ -114,10 +114,10 @@ class Answer(BaseModel):
     generator: str = Field("none", description="What wrote the text: none (extractive) or the generator's name.")
     dropped_sentences: list[str] = Field(default_factory=list, description="Generated sentences removed by verification.")
     fallback: str | None = Field(None, description="Why a generated draft was replaced by the extractive answer.")
-    judge: Literal["picked", "none", "kept"] | None = Field(
+    judge: Literal["picked", "none", "kept", "skipped"] | None = Field(
         None, description="What the LLM judge said of the best sentences: picked one, none answers, kept (it "
-        "found none between a sure answer and a close runner-up, and the sure answer stands), or (None) it was not "
-        "asked (the fast reader was sure, or the judge is off or loading).")
+        "found none between a sure answer and a close runner-up, and the sure answer stands), skipped (a money "
+        "question, and none of the sentences it would see holds a sum of money: refused without asking it), or (None) it was not asked (the fast reader was sure, or the judge is off or loading).")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
 
 

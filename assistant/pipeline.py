@@ -148,7 +148,8 @@ class QuestionPipeline:
         answer = self._finish(query, generated.draft or draft, kind, query.scope(applied), timings, t0, articles)
         if evidence.scored and "judge" in evidence.scored[0].features:
             best = evidence.scored[0].features
-            answer.judge = "picked" if best["judge"] else "kept" if best.get("judge_kept") else "none"
+            answer.judge = ("picked" if best["judge"] else "kept" if best.get("judge_kept")
+                            else "skipped" if best.get("judge_skipped") else "none")
             answer.timings["judge"] = best["judge_ms"]
         answer.generator = self.generator.name if generated.draft is not None else "none"
         answer.dropped_sentences = generated.dropped

@@ -124,6 +124,7 @@ def summarize(results: list[dict]) -> dict:
         # of the right answers: how many lead with a short answer, and how many of those hold a gold answer
         "short_given": pct(sum(r["short"] for r in ans), sum(r["correct"] for r in ans)),
         "short_right": pct(sum(r["short_ok"] for r in ans), sum(r["short"] for r in ans)),
+        "judged": pct(sum(r.get("judged", False) for r in results), len(results)),
         "p50_ms": round(statistics.median(lat), 1) if lat else None,
         "p95_ms": round(lat[min(len(lat) - 1, int(0.95 * (len(lat) - 1) + 0.5))], 1) if lat else None,
     }
@@ -147,7 +148,8 @@ def run(sets: list[str], split: str, reader: str | None, failures: Path | None) 
             answer = a.ask(row["question"])
             ms = (time.perf_counter() - t) * 1000
             s = score(row, answer, keys[row["id"]])
-            results.append({**s, "answerable": row["answerable"], "refused": answer.refused, "ms": ms})
+            results.append({**s, "answerable": row["answerable"], "refused": answer.refused, "ms": ms,
+                            "judged": answer.judge in ("picked", "none", "kept")})  # the model was called
             if s["verdict"] not in ("correct", "correct_refusal"):
                 bad.append({"id": row["id"], "split": row["split"], "verdict": s["verdict"], "question": row["question"],
                             "answers": row.get("answers"), "evidence": row.get("evidence"), "answer": answer.text,
@@ -167,14 +169,14 @@ def markdown(tables: dict[str, dict], reader: str) -> str:
              "HTML), the sample article, the news fixtures. Dev = tuned on; test = reported, never tuned on. "
              "Right = a citation of the expected article quotes a gold answer.", "",
              "| set | split | questions (answerable / not) | answered right | correct refusal | false refusal "
-             "| citation precision | furniture quotes | short answer given / matches gold | p50 / p95 ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| citation precision | furniture quotes | short answer given / matches gold | judged | p50 / p95 ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for split, table in tables.items():
         for name, m in table.items():
             lines.append(f"| {name} | {split} | {m['n']} ({m['answerable']} / {m['unanswerable']}) | {m['accuracy']}% "
                          f"| {m['correct_refusal']}% | {m['false_refusal']}% | {m['citation_precision']}% "
                          f"| {m['furniture_quotes']} | {m['short_given']}% / {m['short_right']}% "
-                         f"| {m['p50_ms']} / {m['p95_ms']} |")
+                         f"| {m.get('judged')}% | {m['p50_ms']} / {m['p95_ms']} |")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from assistant.answer_type import (
     edition_words,
     new_names,
     other_edition,
+    past_for_future,
     sentence_misfit,
     states_unstated,
     words_misfit,
@@ -26,6 +27,8 @@ from assistant.answer_type import (
     ("How much does a ticket cost for the symposium?", True),
     ("At what price did Coty shares close on Monday?", True),
     ("For how much money did Augme buy Hipcricket?", True),
+    ("What will the 2020 Nissan Sentra cost when it goes on sale in the US?", True),
+    ("What did the writer pay at Best Buy for the cheapest compatible TV?", True),
     ("How much of its revenue share did the company keep, in percent?", False),
     ("How much rain fell in Valencia?", False),
     ("How many refugees does Turkey shelter?", False),
@@ -85,6 +88,20 @@ def test_new_names_share_no_word_with_the_question():
      "Which Turkish border town lies opposite Ras al-Ain?"),
     ("Urfa", "Refugees moved into Turkey's Urfa province, which borders Ras al-Ain.",
      "Which Turkish border town lies opposite Ras al-Ain?"),
+    # a deal's sum in millions for a share price, a change in percent for an index level
+    ("$600", "The stock added 2% after the deal worth $600 million.", "At what price did Coty shares close on Monday?"),
+    ("0.5%", "South Korea's Kospi Index fell 0.5%.", "At what level did South Korea's Kospi index close?"),
+    # words that say the article does not state it
+    ("undisclosed injury", "The Wild lost Matt Dumba, who sat out the third period, to an undisclosed injury.",
+     "What injury forced Matt Dumba to sit out the third period?"),
+    ("5 hours", "They feature up to 5 hours of battery life.", "What wattage does the pad deliver to an iPhone?"),
+    # no figure for an amount
+    ("steep", "The order is valued at $8.8 billion, but a steep discount is typically negotiated.",
+     "What discount did Emirates negotiate off the list price?"),
+    # a length for "how long" (a time)
+    ("12", "Amazon offers the 12-inch MacBook for $700.", "How long is the guarantee on the MacBook?"),
+    ("560-mile", "In the last three months, rebels have captured outposts on the 560-mile border.",
+     "Over what period have the rebels been capturing outposts on the border?"),
     # the question's own name for a name
     ("Julian Assange", "Sweden dropped the case against Julian Assange.",
      "What is the name of the lawyer representing the woman who accused Assange?"),
@@ -126,6 +143,12 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("Kilis", "Refugees reached Kilis, a town on the border.", "Which town did the refugees reach?"),
     ("Hasaka", "Ras al-Ain is in the province of Hasaka.", "In which province is Ras al-Ain?"),
     ("New York City", "He lives in New York City.", "Which city does he live in?"),
+    # a share price, an index level, a time for "how long"
+    ("$39.21", "Coty shares closed at $39.21 on Monday.", "At what price did Coty shares close on Monday?"),
+    ("2,420.5", "The Kospi closed at 2,420.5, down 0.5%.", "At what level did the Kospi close?"),
+    ("90-day", "Includes a 90-day warranty with purchase.", "How long is the guarantee on the MacBook?"),
+    ("20%", "Emirates got a 20% discount.", "What discount did Emirates negotiate?"),
+    ("half", "Emirates got half off the list price.", "What discount did Emirates negotiate?"),
 ])
 def test_words_of_the_kind_asked_pass(words, sentence, question):
     assert words_misfit(words, sentence, question) is None
@@ -144,6 +167,21 @@ def test_a_sentence_without_what_the_question_needs_is_a_misfit():
                  "number of Syrian refugees in neighbouring countries to more than 400,000.")
     assert sentence_misfit(aggregate, "How many refugees does Jordan shelter?") == "only a total over several places"
     assert sentence_misfit(aggregate, "How many Syrian refugees are in neighbouring countries?") is None
+    # no time at all for "how long" (a length is not one); "hours" alone is one
+    assert sentence_misfit("Amazon offers the 12-inch MacBook for $700.", "How long is the guarantee?") == "no time"
+    assert sentence_misfit("Includes a 90-day warranty with purchase.", "How long is the guarantee?") is None
+    assert sentence_misfit("Queues for bread stretch for hours.", "How long did people wait for bread?") is None
+    assert sentence_misfit("The bridge opened in 2019.", "How long is the bridge?") is None
+    # only changes in percent for a level (the figures of a name are not a level); no watts for a wattage
+    level = "At what level did South Korea's Kospi index close on Tuesday?"
+    assert sentence_misfit("Japan's Nikkei 225 (N225) declined 0.3%, while South Korea's Kospi fell 0.5%.", level)
+    assert sentence_misfit("The Kospi closed at 2,100.2, down 0.5%.", level) is None
+    wattage = "What wattage does the Mophie charging pad deliver to an iPhone?"
+    assert sentence_misfit("The pad has a dedicated spot for an iPhone 8 or later.", wattage) == "no power"
+    assert sentence_misfit("It charges an iPhone at 7.5W.", wattage) is None
+    contract = "How many years is his contract with Chelsea?"  # an age and "the day" are no length of time
+    assert sentence_misfit("The 23-year-old will spend the day completing the deal.", contract) == "no time"
+    assert sentence_misfit("He signed a seven-year contract.", contract) is None
     # a number the question gives is not a count it asks for
     assert sentence_misfit("In 24 hours they crossed.", "How many crossed in 24 hours?", frozenset({"24"}))
 
@@ -214,3 +252,12 @@ def test_the_thing_a_figure_counts():
     assert counted_thing("30", "They waited 30 minutes.") is None  # a unit (measurements have their own rule)
     assert counted_thing("12", "12 of them tested negative.") is None
 
+
+
+def test_a_year_before_the_articles_own_for_what_is_to_come():
+    due = "When is the fourth rebooted Star Trek film due in cinemas?"
+    assert past_for_future("2016", due, 2019)
+    assert not past_for_future("2021", due, 2019) and not past_for_future("2016, then 2021", due, 2019)
+    assert not past_for_future("2016", "When was Star Trek Beyond released?", 2019)  # asks about the past
+    assert not past_for_future("2016", due, None)  # an undated article: nothing to compare with
+    assert not past_for_future("December", due, 2019)

@@ -50,6 +50,13 @@ def test_anything_but_words_from_a_shown_sentence_that_add_to_the_question_is_no
     assert verdict.choice == (1 if reply == "3: Urfa province" else None)
 
 
+def test_words_that_only_reword_the_question_are_none():
+    sentence = ["Kurdish Council leader Salih Muslim called on armed groups to leave."]
+    question = "Who leads the Kurdish Council?"
+    assert parse_reply("1: Kurdish Council leader", sentence, question).choice is None  # "leader" for "leads"
+    assert parse_reply("1: Salih Muslim", sentence, question).choice == 0
+
+
 def test_a_small_number_the_sentence_spells_out_is_found():
     sentence = "Seven of LeBron's assists came on baskets by Davis, in three days."
     question = "How many of LeBron James' assists set up baskets for Anthony Davis?"
@@ -175,6 +182,20 @@ def test_none_puts_every_sentence_below_the_refusal_threshold():
     assert [s.span.text for s in out] == [S1, S2]  # the closest article is still first, for the refusal's pointer
 
 
+def test_a_year_before_the_articles_own_does_not_answer_what_is_to_come():
+    class DatedReader(FixedReader):  # every article published on 19 November 2019
+        def read(self, info, q_vec, candidates):
+            return [replace(s, meta={**s.meta, "published": "2019-11-19"}) for s in super().read(info, q_vec, [])]
+
+    past = "The most recent Star Trek film was 2016's Star Trek Beyond."
+    due = analyze("When is the fourth Star Trek film due in cinemas?", "date")
+    out = JudgedReader(DatedReader([(past, 0.4)]), ScriptedJudge(["1: 2016"]), 0.1, 0.9).read(due, None, [])
+    assert out[0].score == 0.0  # refused: 2016 was before the article
+    released = analyze("When was the most recent Star Trek film released?", "date")
+    out = JudgedReader(DatedReader([(past, 0.4)]), ScriptedJudge(["1: 2016"]), 0.1, 0.9).read(released, None, [])
+    assert out[0].score >= 0.5 and out[0].answer == "2016"
+
+
 def test_outside_the_unsure_band_the_judge_is_not_asked():
     judge = ScriptedJudge([])
     assert _read(judge, [(S1, 0.95), (S2, 0.4)])[0].score == 0.95
@@ -192,10 +213,34 @@ def test_on_a_close_call_the_judge_may_choose_the_runner_up_but_not_refuse():
     kept = read(judge, [(S1, 0.7), (S2, 0.4)])  # NONE: the sure answer stands, marked as kept
     assert [(s.span.text, s.score) for s in kept] == [(S1, 0.7), (S2, 0.4)] and kept[0].features["judge_kept"] == 1.0
     assert len(judge.prompts) == 2
-    assert read(judge, [(S1, 0.7), (S2, 0.3)])[0].span.text == S1  # not close: not asked
+    assert read(judge, [(S1, 0.7), (S3, 0.3)])[0].span.text == S1  # not close (nor has S3 the province): not asked
     assert read(judge, [(S1, 0.7), (S2, 0.4)], close=0.0)[0].span.text == S1  # ASSISTANT_JUDGE_CLOSE=0: never
     assert read(judge, [(S1, 0.7)])[0].span.text == S1  # no runner-up
     assert len(judge.prompts) == 2
+
+
+def test_a_sure_answer_without_what_is_asked_for_is_a_close_call_when_a_runner_up_has_it():
+    lead = "Spend a day rooting for your riders during the Fair Hill International Three-Day Event in Elkton."
+    anniversary = "The family-friendly event, which celebrates its 30th anniversary, includes a CCI."
+    info = analyze("Which anniversary is the Fair Hill International Three-Day Event marking this year?")
+    judge = ScriptedJudge(["2: 30th anniversary"])
+    out = JudgedReader(FixedReader([(lead, 0.9), (anniversary, 0.01)]), judge, 0.0, 0.4, close=0.5).read(info, None, [])
+    assert judge.prompts and out[0].span.text == anniversary and out[0].answer == "30th anniversary"
+    keeps = ScriptedJudge(["NONE"])  # as on any close call, its NONE leaves the sure answer standing
+    out = JudgedReader(FixedReader([(lead, 0.9), (anniversary, 0.01)]), keeps, 0.0, 0.4, close=0.5).read(info, None, [])
+    assert keeps.prompts and out[0].span.text == lead and out[0].score == 0.9
+    unasked = ScriptedJudge([])  # the best sentence has it, or no runner-up has it, or close calls are off: not asked
+    for scored, close in (([(anniversary, 0.9), (lead, 0.01)], 0.5), ([(lead, 0.9), (lead + " Now.", 0.01)], 0.5),
+                          ([(lead, 0.9), (anniversary, 0.01)], 0.0)):
+        assert JudgedReader(FixedReader(scored), unasked, 0.0, 0.4, close=close).read(info, None, [])[0].score == 0.9
+    # nor for who said something (the sentence that quotes him names him, seldom his role), nor for a count
+    quoted = [("LeBron is the best, Chris Paul said after the game.", 0.9), ("The Thunder player scored 20.", 0.01)]
+    said = analyze("Which Thunder player said LeBron is the best?")
+    assert JudgedReader(FixedReader(quoted), unasked, 0.0, 0.4, close=0.5).read(said, None, [])[0].score == 0.9
+    saves = [("Varlamov made 4 stops in the third period.", 0.9), ("He made 30 saves in the win.", 0.01)]
+    count = analyze("How many saves did Varlamov make in the win?")
+    assert JudgedReader(FixedReader(saves), unasked, 0.0, 0.4, close=0.5).read(count, None, [])[0].score == 0.9
+    assert unasked.prompts == []
 
 
 def test_judge_below_one_means_every_question_and_no_judge_means_the_reader_itself():
@@ -270,6 +315,11 @@ def test_end_to_end_a_rejected_answer_becomes_a_refusal_that_points_at_the_artic
     a.pipeline.reader = JudgedReader(inner, ScriptedJudge(["NONE"]), 0.0, 0.0, close=0.01)
     kept = a.ask(EXAMPLE_QUESTION)
     assert not kept.refused and kept.judge == "kept" and "120,000" in kept.citations[0].quote
+    # no sentence it would see gives a sum of money (the article has none): refused without asking it, and the
+    # answer says so
+    a.pipeline.reader = JudgedReader(inner, ScriptedJudge([]), 0.0, 1.01)
+    skipped = a.ask("How much did Turkey spend on its refugee camps?")
+    assert skipped.refused and skipped.judge == "skipped"
 
 
 def test_a_judges_pick_that_may_not_answer_for_the_year_is_a_refusal_not_the_next_sentence(make_assistant):
@@ -361,9 +411,25 @@ def test_a_sure_answer_that_lacks_what_the_question_needs_is_judged_all_the_same
     assert judge.prompts == [] and out[0].score == 0.9  # a sure answer of the kind asked: not checked
     ticket = "The symposium is on Oct. 28 at Riveredge in Chesapeake City."
     judge = ScriptedJudge(["NONE"])
-    JudgedReader(FixedReader([(ticket, 0.9)]), judge, 0.0, 0.4).read(
+    JudgedReader(FixedReader([(ticket, 0.9), ("Parking costs $10 a day.", 0.1)]), judge, 0.0, 0.4).read(
         analyze("How much does a ticket for the symposium cost?"), None, [])
     assert judge.prompts  # no sum of money for a price: checked
+
+
+def test_when_no_sentence_it_would_see_holds_the_kind_asked_the_refusal_comes_without_the_judge():
+    ticket = analyze("How much does a ticket for the symposium cost?")
+    shown = [("The symposium is on Oct. 28 at Riveredge.", 0.9), ("Riders arrive on Friday.", 0.2)]
+    judge = ScriptedJudge([])
+    out = JudgedReader(FixedReader(shown), judge, 0.0, 0.4).read(ticket, None, [])
+    assert judge.prompts == [] and max(s.score for s in out) == 0.0 and out[0].features["judge_skipped"] == 1.0
+    assert out[0].span.text == shown[0][0]  # the closest sentence stays first, for the refusal's pointer
+    loading = ScriptedJudge([], ready=False)  # while the model loads, the fast reader decides, as for any question
+    assert JudgedReader(FixedReader(shown), loading, 0.0, 0.4).read(ticket, None, [])[0].score == 0.9
+    # a close call (a sure answer that holds a sum) is the judge's to choose, as before
+    close = ScriptedJudge(["NONE"])
+    out = JudgedReader(FixedReader([("Tickets cost $100.", 0.9), ("Tickets cost $80 online.", 0.8)]), close,
+                       0.0, 0.4, close=0.5).read(ticket, None, [])
+    assert close.prompts and out[0].score == 0.9
 
 
 @pytest.mark.parametrize(("check_reply", "kept"), [("YES", True), ("NO", False)])
