@@ -358,9 +358,13 @@ class JudgedReader(Reader):
             return [_rescored(s, 0.0, judge=0.0, judge_ms=ms) for s in scored]
         pick = shown[verdict.choice]
         boost = max(pick.score, self.accept)
-        # the pick first; the others keep their order below it
+        # the pick first; the others keep their order below it. The sentences the judge saw and passed over fall
+        # out of the margin within which near-equal sentences are cited beside the best (a sure lead it moved away
+        # from is not quoted next to the answer), while still close enough to show a differing figure
+        seen, passed_over = {id(s) for s in shown}, boost * (1 - self.margin) * 0.99
         return [replace(_rescored(pick, boost, judge=1.0, judge_ms=ms), answer=verdict.words),
-                *(_rescored(s, min(s.score, boost * 0.99), judge=0.0, judge_ms=ms) for s in scored if s is not pick)]
+                *(_rescored(s, min(s.score, passed_over if id(s) in seen else boost * 0.99), judge=0.0,
+                            judge_ms=ms) for s in scored if s is not pick)]
 
     def _ready(self) -> bool:
         return self.judge.ready or (self.wait > 0 and self.judge.wait(self.wait))

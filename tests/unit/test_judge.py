@@ -226,6 +226,10 @@ def test_a_sure_answer_without_what_is_asked_for_is_a_close_call_when_a_runner_u
     judge = ScriptedJudge(["2: 30th anniversary"])
     out = JudgedReader(FixedReader([(lead, 0.9), (anniversary, 0.01)]), judge, 0.0, 0.4, close=0.5).read(info, None, [])
     assert judge.prompts and out[0].span.text == anniversary and out[0].answer == "30th anniversary"
+    # the lead it passed over is not cited beside its pick as a near-equal sentence
+    from assistant.answer import select_evidence
+    evidence = select_evidence(out, 0.12, 3, info, margin=FixedReader.margin, conflict_margin=0.9)
+    assert [e.span.text for e in evidence.sentences] == [anniversary]
     keeps = ScriptedJudge(["NONE"])  # as on any close call, its NONE leaves the sure answer standing
     out = JudgedReader(FixedReader([(lead, 0.9), (anniversary, 0.01)]), keeps, 0.0, 0.4, close=0.5).read(info, None, [])
     assert keeps.prompts and out[0].span.text == lead and out[0].score == 0.9
