@@ -38,9 +38,9 @@ _MONEY_Q = re.compile(
 _SHARE_PRICE_Q = re.compile(r"\b(?:shares?|stocks?)\b.{0,60}\b(?:close|closed|trade|traded|open|opened|end|ended)\b"
                             r"|\b(?:share|stock) price\b", re.IGNORECASE)
 _LEVEL_Q = re.compile(r"\b(?:what|which) level\b", re.IGNORECASE)
-# An amount: "What discount did Emirates negotiate?" is not answered by "steep"
-_AMOUNT_Q = re.compile(r"\b(?:what|which) (?:[\w-]+ ){0,2}(?:discount|percentage|rate|stake|margin|amount|total)\b",
-                       re.IGNORECASE)
+# An amount: "What discount did Emirates negotiate?" is not answered by "steep" (a stake or a margin may well be: "a
+# majority stake", "a wide margin")
+_AMOUNT_Q = re.compile(r"\b(?:what|which) (?:[\w-]+ ){0,2}(?:discount|percentage|rate|amount|total)\b", re.IGNORECASE)
 _SCALED_SUM = r"\s*(?:million|billion|trillion|bn|mn|m)\b"
 # Words that say the article does not state it: "an undisclosed injury" does not answer "What injury ...?"
 _UNSTATED_WORDS = re.compile(r"\b(?:undisclosed|unspecified|unrevealed|not (?:been )?(?:disclosed|revealed|specified))\b",

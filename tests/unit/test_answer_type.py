@@ -149,6 +149,7 @@ def test_words_that_are_not_the_kind_of_answer_asked_are_rejected(words, sentenc
     ("90-day", "Includes a 90-day warranty with purchase.", "How long is the guarantee on the MacBook?"),
     ("20%", "Emirates got a 20% discount.", "What discount did Emirates negotiate?"),
     ("half", "Emirates got half off the list price.", "What discount did Emirates negotiate?"),
+    ("a majority stake", "Coty took a majority stake in Kylie Cosmetics.", "What stake did Coty take?"),
 ])
 def test_words_of_the_kind_asked_pass(words, sentence, question):
     assert words_misfit(words, sentence, question) is None
