@@ -325,7 +325,6 @@ def past_for_future(words: str, question: str, published_year: int | None) -> bo
     return bool(published_year and years and _FUTURE_Q.search(question) and all(y < published_year for y in years))
 
 
-NO_MONEY = "no sum of money"  # a money question's sentence without a currency: no words of it can be a sum
 _UNSTATED = re.compile(
     r"\b(?:undisclosed|unspecified|unclear|(?:is|are|was|were|remains?|it's|it’s) not (?:yet )?(?:clear|known)"
     r"|not (?:been )?(?:disclosed|revealed|made public|specified)"
@@ -340,11 +339,16 @@ def states_unstated(sentence: str) -> bool:
     return bool(_UNSTATED.search(sentence))
 
 
+def lacks_sum(sentence: str, question: str) -> bool:
+    """A money question, and no currency in the sentence: no words of it can pass ``words_misfit``."""
+    return asks_money(question) and not CURRENCY.search(sentence)
+
+
 def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] = frozenset()) -> str | None:
     """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
     money question, only money, percentages and years for a count, no day for "on what date"."""
-    if asks_money(question) and not CURRENCY.search(sentence):
-        return NO_MONEY
+    if lacks_sum(sentence, question):
+        return "no sum of money"
     if asks_day(question) and not _A_DAY.search(sentence):
         return "no day"
     if _LEVEL_Q.search(question) and not _levels(sentence):
@@ -376,7 +380,7 @@ def _states_unit(dim: str, sentence: str) -> bool:
     """The sentence gives an amount of the dimension: a figure or number word before a unit ("a 90-day warranty",
     "three months"), or a unit in the plural ("for hours"); not an age ("the 23-year-old") nor "the day"."""
     for m in _UNIT_WORD[dim].finditer(sentence):
-        if _AGE.match(sentence[m.start():]) or re.match(r"[- ]old\b", sentence[m.end():]):
+        if re.match(r"[- ]old\b", sentence[m.end():]):  # "23-year-old", "a day-old"
             continue
         if m.group().lower().endswith("s") or _BEFORE_UNIT.search(sentence[:m.start()]):
             return True

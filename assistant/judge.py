@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer_type import NO_MONEY, asks_name, past_for_future, sentence_misfit, states_unstated, words_misfit
+from .answer_type import asks_name, lacks_sum, past_for_future, sentence_misfit, states_unstated, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import MIN_ARTICLE_COVERAGE, kind_match, question_focus, term_set
@@ -111,8 +111,9 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     words = words.strip().strip("\"'“”‘’").rstrip(".").strip()
     if not words or words.upper().startswith("NONE"):
         return Verdict(None, "", reply)
-    new_terms = set(terms(words)) - set(terms(question))
-    if not _beyond(new_terms, question) and not re.search(r"\d", words):
+    asked = set(terms(question))
+    new_terms = set(terms(words)) - asked
+    if not _beyond(new_terms, asked) and not re.search(r"\d", words):
         # it only repeated the question ("Zelenskiy" for "which Zelenskiy aide", "Kurdish Council leader" for "Who
         # leads the Kurdish Council?")
         return Verdict(None, words, reply)
@@ -121,16 +122,17 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
     for n in order:
         said = _as_spelled(words, sentences[n])  # "7" for "Seven of LeBron's assists"
-        if _holds(sentences[n], said, set(terms(said)) - set(terms(question)) if said != words else new_terms):
+        if _holds(sentences[n], said, set(terms(said)) - asked if said != words else new_terms):
             # the words must be the kind of thing asked: no "-1.41%" for revenue, no "2018" for a count of seats
             return Verdict(None if words_misfit(said, sentences[n], question) else n, said, reply)
     return Verdict(None, words, reply)
 
 
-def _beyond(new_terms: set[str], question: str) -> set[str]:
-    """The new terms that are not a question term with an ending added or taken off ("leader" for "leads")."""
-    asked = [t for t in terms(question) if len(t) >= 4]
-    return {t for t in new_terms if len(t) < 4 or not any(t.startswith(q) or q.startswith(t) for q in asked)}
+def _beyond(new_terms: set[str], asked: set[str]) -> set[str]:
+    """The new terms that are not a question term (``asked``) with an ending added or taken off ("leader" for
+    "leads")."""
+    stems = [t for t in asked if len(t) >= 4]
+    return {t for t in new_terms if len(t) < 4 or not any(t.startswith(q) or q.startswith(t) for q in stems)}
 
 
 _SPELLED = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -334,7 +336,7 @@ class JudgedReader(Reader):
         challenged = self.close > 0 and (close_call(shown, self.close) or focus_elsewhere(shown, info))
         if not shown or not (decides or challenged) or not self._ready():
             return scored
-        if decides and all(sentence_misfit(s.span.text, info.text) == NO_MONEY for s in shown):
+        if decides and all(lacks_sum(s.span.text, info.text) for s in shown):
             # none of the sentences it would see holds a sum of money, and a money question asks for one ("How
             # much does a ticket cost?"): no words of its reply could pass ``words_misfit``, so the reply could
             # only count as NONE, and the refusal comes without the call (on the dev questions, 14 calls ended so)
