@@ -166,13 +166,19 @@ def load_llama(model_path: Path, n_ctx: int, threads: int):
     llama.cpp repacks most Q4_K weights into its own buffers, and a plainly mapped file would stay resident beside
     them. Measured for the 1.1 GB Qwen GGUF: 1.1 GB peak mapped this way, 1.2 GB read into memory, 1.8 GB
     plainly mapped, with the same load time and speed. Where pages cannot be handed back (not Linux), the file is
-    read into memory."""
+    read into memory. Where the repacked layouts crash llama.cpp on this machine (``_llama_cpu``, checked once),
+    the weights are used as the file stores them."""
+    import contextlib
+
     from llama_cpp import Llama
 
+    from . import _llama_cpu
     from ._pages import PageRelease
 
     _keep_output()
-    with PageRelease(model_path) as pages:
+    plain = _llama_cpu.supports_param() and not _llama_cpu.extra_layouts_work(Path(model_path))
+    params = _llama_cpu.model_params(use_extra_bufts=False) if plain else contextlib.nullcontext()
+    with params, PageRelease(model_path) as pages:
         return Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, use_mmap=pages.available,
                      verbose=False)
 
