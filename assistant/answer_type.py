@@ -50,6 +50,10 @@ _NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|tit
                      r"|\bwhat (?:is|was|will) .{0,60}\b(?:called|named)\b", re.IGNORECASE)
 _DAY_Q = re.compile(r"\bwhat (?:date|day)\b|\bwhich day\b", re.IGNORECASE)
 _DAY_WORD = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|yesterday|tonight"
+_YEAR_Q = re.compile(r"\b(?:which|what) year\b", re.IGNORECASE)  # "In what year did he join?", "Since what year ...?"
+_A_YEAR = re.compile(r"(?<![\d.,$£€])(?:1[6-9]|20)\d\d(?![\d,]|\.\d)|\b(?:next|last|this|that|the same|the following|the "
+                     r"previous) year\b|\b(?:a|one|two|three|four|five|\d+) years? (?:ago|earlier|later|before|after)\b",
+                     re.IGNORECASE)  # a year, or one said relative to another ("next year", "two years later")
 _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY = re.compile(rf"\d|\b(?:{_DAY_WORD})\b", re.IGNORECASE)  # in a judge's words: a figure or a day's name
 _A_DAY = re.compile(rf"\b(?:(?:{MONTH_RE})\.?\s+{_DAY_NUMBER}\b|{_DAY_NUMBER}\s+(?:{MONTH_RE})\b|\d{{4}}-\d{{2}}-\d{{2}}"
@@ -297,6 +301,8 @@ def words_misfit(answer: str, sentence: str, question: str) -> str | None:
         things = {counted_thing(n, sentence) for n in figures}
         if counts_people(question) and None not in things:
             return f"a count of {', '.join(sorted(things))} for a count of people"
+    if _YEAR_Q.search(question) and not _A_YEAR.search(answer):
+        return "no year"
     if asks_day(question):
         if not _DAY.search(answer):
             return "no day"
@@ -346,11 +352,14 @@ def lacks_sum(sentence: str, question: str) -> bool:
 
 def sentence_misfit(sentence: str, question: str, given_numbers: frozenset[str] = frozenset()) -> str | None:
     """Why ``sentence`` cannot answer ``question`` whatever its score (None when it may): no sum of money for a
-    money question, only money, percentages and years for a count, no day for "on what date"."""
+    money question, only money, percentages and years for a count, no day for "on what date", no year for "in
+    which year"."""
     if lacks_sum(sentence, question):
         return "no sum of money"
     if asks_day(question) and not _A_DAY.search(sentence):
         return "no day"
+    if _YEAR_Q.search(question) and not _A_YEAR.search(sentence):
+        return "no year"  # "SPACE VIZZION may only be a concept today" for "In which year does VW hope ...?"
     if _LEVEL_Q.search(question) and not _levels(sentence):
         return "only changes in percent for a level"  # "the Kospi fell 0.5%" for "At what level did it close?"
     if (dim := asked_unit(question)) in _UNIT_WORD and not _states_unit(dim, sentence):

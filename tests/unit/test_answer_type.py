@@ -262,3 +262,22 @@ def test_a_year_before_the_articles_own_for_what_is_to_come():
     assert not past_for_future("2016", "When was Star Trek Beyond released?", 2019)  # asks about the past
     assert not past_for_future("2016", due, None)  # an undated article: nothing to compare with
     assert not past_for_future("December", due, 2019)
+
+
+@pytest.mark.parametrize("sentence, misfit", [
+    ("SPACE VIZZION may only be a concept today, it's weighing a production version.", "no year"),
+    ("The kit cost $2019 and sold 1,999 units.", "no year"),  # a price and a count are not years
+    ("VW hopes to put a production version into the US market sometime in 2022.", None),
+    ("He joined the band two years later.", None),  # a year said relative to another
+    ("The band will be back next year.", None),
+])
+def test_a_year_question_needs_a_year_in_the_sentence(sentence, misfit):
+    assert sentence_misfit(sentence, "In which year does Volkswagen hope the car will reach buyers?") == misfit
+
+
+def test_a_judge_answer_to_a_year_question_must_hold_a_year():
+    sentence = "VW hopes to put a production version into the US market sometime in 2022."
+    question = "In what year will the car reach American buyers?"
+    assert words_misfit("the US market", sentence, question) == "no year"
+    assert words_misfit("sometime in 2022", sentence, question) is None
+    assert words_misfit("2022", sentence, "Since what year has she worked online?") is None
