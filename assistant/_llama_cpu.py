@@ -4,12 +4,13 @@ llama.cpp repacks a model's weights at load into layouts for the CPU it was comp
 AMX tiles on recent Xeons, interleaved blocks for AVX2/AVX-512). A build compiled on a machine with AMX uses AMX
 wherever the CPU reports it, and some virtual machines report AMX without letting a program configure its tiles:
 the first question then dies on a general protection fault (``ldtilecfg``) and takes the whole process with it,
-web app included (measured 2026-12-07 on a Firecracker VM with a Sapphire Rapids CPU).
+web app included (found 2026-12-07 on a KVM virtual machine with a Sapphire Rapids Xeon).
 
 So before a model is loaded with those layouts, a child process loads it and evaluates a short prompt. If the
-child dies, the model is loaded without them (the weights used in place, as the file stores them; same answers,
-slower prompts). The verdict is kept beside the model, keyed by the llama.cpp build, the CPU and the kernel, so
-the check runs once per machine and build (a second or two, in the background thread that loads the judge).
+child dies, the model is loaded without them: the weights are used in place, as the file stores them (there, with
+AVX-512, prompts ran faster that way than with llama.cpp's AVX2 repacking; benchmarks/RESULTS.md). The verdict
+is kept beside the model, keyed by the llama.cpp build, the CPU and the kernel, so the check runs once per machine
+and build (a second or two, in the background thread that loads the judge).
 """
 
 from __future__ import annotations
