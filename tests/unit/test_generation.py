@@ -243,3 +243,39 @@ def test_loading_a_llama_model_never_silences_the_process(capfd):
         print("and through sys.stdout")
     out = capfd.readouterr().out
     assert "answer printed meanwhile" in out and "and through sys.stdout" in out
+
+
+def test_a_model_whose_repacked_layouts_crash_here_loads_without_them(monkeypatch, tmp_path):
+    """Where the once-per-machine check found that llama.cpp's repacked CPU layouts crash (an AMX build on a VM
+    that blocks AMX), the model loads with ``use_extra_bufts`` off; where they run, with llama.cpp's defaults."""
+    import contextlib
+    import sys
+    import types
+
+    from assistant import _llama_cpu
+    from assistant.generation import LlamaCppGenerator
+
+    loads = []
+
+    class FakeLlama:
+        def __init__(self, **kwargs):
+            loads.append(dict(active))
+
+    active: dict = {}
+
+    @contextlib.contextmanager
+    def params(**fields):
+        active.update(fields)
+        yield
+        active.clear()
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
+    monkeypatch.setattr(_llama_cpu, "supports_param", lambda: True)
+    monkeypatch.setattr(_llama_cpu, "model_params", params)
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setattr(_llama_cpu, "extra_layouts_work", lambda path: False)
+    LlamaCppGenerator(model, n_ctx=512, threads=1)
+    monkeypatch.setattr(_llama_cpu, "extra_layouts_work", lambda path: True)
+    LlamaCppGenerator(model, n_ctx=512, threads=1)
+    assert loads == [{"use_extra_bufts": False}, {}]
