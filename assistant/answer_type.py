@@ -338,6 +338,40 @@ _UNSTATED = re.compile(
     r"|(?:declined|refused) to (?:say|disclose|comment|specify|reveal|give details))\b", re.IGNORECASE)
 
 
+_ACRONYM_Q = re.compile(r"\b(?i:what (?:does|do|did) (?:the )?(?:abbreviation |acronym |initials |letters )?)[\"'“‘]?"
+                        r"([A-Z][A-Za-z&]{1,9})[\"'”’]? (?i:stand for)\b"
+                        r"|\b(?i:what is )[\"'“‘]?([A-Z][A-Za-z&]{1,9})[\"'”’]? (?i:short for)\b")
+_CONNECTOR = {"for", "of", "and", "the", "on", "in", "de", "du", "des", "la", "le", "&"}
+
+
+def acronym_expansion(sentence: str, question: str) -> str:
+    """What the acronym a question asks about stands for, as the sentence spells it out: "UN High Commissioner for
+    Refugees" of "The UN High Commissioner for Refugees (UNHCR) said ..." for "What does UNHCR stand for?" (or of
+    "UNHCR (UN High Commissioner for Refugees)"); "" when the sentence does not define it. The spelled-out name
+    must begin with the acronym's first letter."""
+    m = _ACRONYM_Q.search(question)
+    if not m:
+        return ""
+    acronym = m.group(1) or m.group(2)
+    after = re.search(rf"\b{re.escape(acronym)}\s*\(([A-Z][^()]{{2,80}})\)", sentence)
+    if after and after.group(1)[0].upper() == acronym[0].upper():
+        return after.group(1).strip()
+    before = re.search(rf"\(\s*{re.escape(acronym)}\s*\)", sentence)
+    if not before:
+        return ""
+    tokens = sentence[: before.start()].split()
+    run: list[str] = []
+    for token in reversed(tokens):
+        if token[:1].isupper() or (run and token.lower() in _CONNECTOR):
+            run.insert(0, token)
+        else:
+            break
+    while run and (run[0].lower() in _CONNECTOR or run[0] in ("The", "A", "An")):
+        run.pop(0)  # "The UN High Commissioner ..." -> "UN High Commissioner ..."
+    expansion = " ".join(run).strip(",;:")
+    return expansion if len(run) >= 2 and expansion[0].upper() == acronym[0].upper() else ""
+
+
 def states_unstated(sentence: str) -> bool:
     """The sentence says that something is not disclosed: "to an undisclosed injury", "helped by unspecified
     investment", "it is not clear how many", "declined to say". It looks like an answer to a question about that

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer_type import asks_name, lacks_sum, past_for_future, sentence_misfit, states_unstated, words_misfit
+from .answer_type import acronym_expansion, asks_name, lacks_sum, past_for_future, sentence_misfit, states_unstated, words_misfit
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import MIN_ARTICLE_COVERAGE, kind_match, question_focus, term_set
@@ -104,10 +104,15 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
     say more than the question does; and, for "how many/how much" (``kind`` number), when they hold a figure;
     and when they are the kind of answer asked for (``answer_type.words_misfit``: a sum of money for "how much
     revenue", a name for "what is the name of", a day for "on what date"). Anything else counts as NONE, the safe
-    side."""
+    side. A shown sentence that spells out the acronym the question asks about ("What does UNHCR stand for?") is
+    the answer whatever the reply."""
     text = reply.strip()
     match = re.match(r"^\s*\[?(\d+)\]?\s*[:.)\-]\s*(.+)$", text, re.DOTALL)
     named, words = (int(match.group(1)) - 1, match.group(2)) if match else (None, text)
+    order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
+    for n in order:  # a sentence that spells out the acronym asked about answers, whatever the model's words
+        if spelled := acronym_expansion(sentences[n], question):  # ("United Nations ..." for "UN High ...")
+            return Verdict(n, spelled, reply)
     words = words.strip().strip("\"'“”‘’").rstrip(".").strip()
     if not words or words.upper().startswith("NONE"):
         return Verdict(None, "", reply)
@@ -119,7 +124,6 @@ def parse_reply(reply: str, sentences: Sequence[str], question: str, kind: str =
         return Verdict(None, words, reply)
     if kind == "number" and not _FIGURE.search(words):
         return Verdict(None, words, reply)  # "hours" for "how long did people wait"
-    order = ([named] if named is not None and 0 <= named < len(sentences) else []) + list(range(len(sentences)))
     for n in order:
         said = _as_spelled(words, sentences[n])  # "7" for "Seven of LeBron's assists"
         if _holds(sentences[n], said, set(terms(said)) - asked if said != words else new_terms):

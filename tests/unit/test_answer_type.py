@@ -281,3 +281,20 @@ def test_a_judge_answer_to_a_year_question_must_hold_a_year():
     assert words_misfit("the US market", sentence, question) == "no year"
     assert words_misfit("sometime in 2022", sentence, question) is None
     assert words_misfit("2022", sentence, "Since what year has she worked online?") is None
+
+
+@pytest.mark.parametrize("sentence, question, expansion", [
+    ("The UN High Commissioner for Refugees (UNHCR) said more had crossed.", "What does the abbreviation UNHCR "
+     "stand for?", "UN High Commissioner for Refugees"),
+    ("NATO (North Atlantic Treaty Organization) ministers met.", "What does NATO stand for?",
+     "North Atlantic Treaty Organization"),
+    ("said the Syrian Observatory for Human Rights (SOHR).", "what is SOHR short for?",
+     "Syrian Observatory for Human Rights"),
+    ("Adrian Edwards, spokesman for the UNHCR, said so.", "What does UNHCR stand for?", ""),  # used, not defined
+    ("The company (UNHCR) said so.", "What does UNHCR stand for?", ""),  # too short, another first letter
+    ("The UN High Commissioner for Refugees (UNHCR) said so.", "Who runs UNHCR?", ""),  # not an acronym question
+])
+def test_an_acronym_is_answered_by_the_sentence_that_spells_it_out(sentence, question, expansion):
+    from assistant.answer_type import acronym_expansion
+
+    assert acronym_expansion(sentence, question) == expansion

@@ -531,3 +531,13 @@ def test_available_memory_is_the_systems_capped_by_the_containers_limit(tmp_path
     (cgroup / "memory.max").write_text(f"{2**30}\n")
     assert judge_mod.available_memory(meminfo, cgroup) == 2**30 - 300
     assert judge_mod.available_memory(tmp_path / "absent", tmp_path / "absent") is None
+
+
+def test_a_sentence_that_spells_out_the_acronym_asked_about_answers_whatever_the_reply():
+    shown = ["Adrian Edwards, spokesman for the UNHCR, said there had been a large movement.",
+             "The UN High Commissioner for Refugees (UNHCR) said thousands more had crossed into Lebanon."]
+    question = "What does the abbreviation UNHCR stand for?"
+    # the model's own words ("United Nations") are not in the article; the article's are
+    verdict = parse_reply("1: United Nations High Commissioner for Refugees", shown, question)
+    assert (verdict.choice, verdict.words) == (1, "UN High Commissioner for Refugees")
+    assert parse_reply("NONE", shown[:1], question).choice is None
