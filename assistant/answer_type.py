@@ -43,17 +43,18 @@ _LEVEL_Q = re.compile(r"\b(?:what|which) level\b", re.IGNORECASE)
 _AMOUNT_Q = re.compile(r"\b(?:what|which) (?:[\w-]+ ){0,2}(?:discount|percentage|rate|amount|total)\b", re.IGNORECASE)
 _SCALED_SUM = r"\s*(?:million|billion|trillion|bn|mn|m)\b"
 # Words that say the article does not state it: "an undisclosed injury" does not answer "What injury ...?"
-_UNSTATED_WORDS = re.compile(r"\b(?:undisclosed|unspecified|unrevealed|not (?:been )?(?:disclosed|revealed|specified))\b",
-                             re.IGNORECASE)
+_UNSTATED_WORDS = re.compile(r"\b(?:undisclosed|unspecified|unrevealed"
+                             r"|not (?:been )?(?:disclosed|revealed|specified))\b", re.IGNORECASE)
 _SHARE_Q = re.compile(r"\b(?:percent|per cent|percentage|share)\b|%", re.IGNORECASE)
 _NAME_Q = re.compile(r"\b(?:what is|what was|what's) the (?:[\w-]+ )?(?:name|title)\b|\bname of\b"
                      r"|\bwhat (?:is|was|will) .{0,60}\b(?:called|named)\b", re.IGNORECASE)
 _DAY_Q = re.compile(r"\bwhat (?:date|day)\b|\bwhich day\b", re.IGNORECASE)
 _DAY_WORD = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow|yesterday|tonight"
 _YEAR_Q = re.compile(r"\b(?:which|what) year\b", re.IGNORECASE)  # "In what year did he join?", "Since what year ...?"
-_A_YEAR = re.compile(r"(?<![\d.,$£€])(?:1[6-9]|20)\d\d(?![\d,]|\.\d)|\b(?:next|last|this|that|the same|the following|the "
-                     r"previous) year\b|\b(?:a|one|two|three|four|five|\d+) years? (?:ago|earlier|later|before|after)\b",
-                     re.IGNORECASE)  # a year, or one said relative to another ("next year", "two years later")
+# a year, or one said relative to another ("next year", "two years later")
+_A_YEAR = re.compile(r"(?<![\d.,$£€])(?:1[6-9]|20)\d\d(?![\d,]|\.\d)"
+                     r"|\b(?:next|last|this|that|the same|the following|the previous) year\b"
+                     r"|\b(?:a|one|two|three|four|five|\d+) years? (?:ago|earlier|later|before|after)\b", re.IGNORECASE)
 _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY = re.compile(rf"\d|\b(?:{_DAY_WORD})\b", re.IGNORECASE)  # in a judge's words: a figure or a day's name
 _A_DAY = re.compile(rf"\b(?:(?:{MONTH_RE})\.?\s+{_DAY_NUMBER}\b|{_DAY_NUMBER}\s+(?:{MONTH_RE})\b|\d{{4}}-\d{{2}}-\d{{2}}"
@@ -338,8 +339,8 @@ _UNSTATED = re.compile(
     r"|(?:declined|refused) to (?:say|disclose|comment|specify|reveal|give details))\b", re.IGNORECASE)
 
 
-_ACRONYM_Q = re.compile(r"\b(?i:what (?:does|do|did) (?:the )?(?:abbreviation |acronym |initials |letters )?)[\"'“‘]?"
-                        r"([A-Z][A-Za-z&]{1,9})[\"'”’]? (?i:stand for)\b"
+_ACRONYM_Q = re.compile(r"\b(?i:what (?:does|do|did) (?:the )?(?:abbreviation |acronym |initials |letters )?)"
+                        r"[\"'“‘]?([A-Z][A-Za-z&]{1,9})[\"'”’]? (?i:stand for)\b"
                         r"|\b(?i:what is )[\"'“‘]?([A-Z][A-Za-z&]{1,9})[\"'”’]? (?i:short for)\b")
 _CONNECTOR = {"for", "of", "and", "the", "on", "in", "de", "du", "des", "la", "le", "&"}
 

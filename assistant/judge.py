@@ -37,7 +37,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answer_type import acronym_expansion, asks_name, lacks_sum, past_for_future, sentence_misfit, states_unstated, words_misfit
+from .answer_type import (acronym_expansion, asks_name, lacks_sum, past_for_future, sentence_misfit, states_unstated,
+                          words_misfit)
 from .config import JUDGE_SHOWN
 from .errors import ConfigError
 from .features import MIN_ARTICLE_COVERAGE, kind_match, question_focus, term_set

@@ -117,7 +117,8 @@ class Answer(BaseModel):
     judge: Literal["picked", "none", "kept", "skipped"] | None = Field(
         None, description="What the LLM judge said of the best sentences: picked one, none answers, kept (it "
         "found none between a sure answer and a close runner-up, and the sure answer stands), skipped (a money "
-        "question, and none of the sentences it would see holds a sum of money: refused without asking it), or (None) it was not asked (the fast reader was sure, or the judge is off or loading).")
+        "question, and none of the sentences it would see holds a sum of money: refused without asking it), or "
+        "(None) it was not asked (the fast reader was sure, or the judge is off or loading).")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
 
 
